@@ -1,0 +1,3 @@
+from autodiff.cli.app import main
+
+main()

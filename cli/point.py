@@ -1,0 +1,64 @@
+"""``--at x1=2,x2=pi/4``: the point, parsed without ``eval``.
+
+A value is any constant expression of the grammar (``2``, ``-1.5e3``, ``pi/4``, ``sqrt(2)``),
+folded by the same parser and primitive table as the function itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from autodiff.core.errors import AutodiffError, PointError
+from autodiff.core.graph import Const
+from autodiff.grammar.build import parse
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def split_top_level(text: str, sep: str = ",") -> list[str]:
+    """Split on ``sep`` outside parentheses, so ``x=atan2(1,2)`` stays whole."""
+    parts, depth, start = [], 0, 0
+    for pos, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:pos])
+            start = pos + 1
+    parts.append(text[start:])
+    return parts
+
+
+def constant_value(text: str, name: str) -> float:
+    """The value of a constant expression, or a ``PointError`` saying why it is not one."""
+    try:
+        graph = parse(text)
+    except AutodiffError as error:
+        raise PointError(
+            f"the value of {name} is not a number: {text!r} ({error.message})"
+        ) from None
+    output = graph.outputs[0]
+    if not isinstance(output, Const):
+        raise PointError(f"the value of {name} is not a number: {text!r}")
+    return output.value
+
+
+def parse_point(specs: Iterable[str]) -> dict[str, float]:
+    """``["x1=2,x2=5", "x3=1"]`` → ``{"x1": 2.0, "x2": 5.0, "x3": 1.0}``."""
+    point: dict[str, float] = {}
+    for spec in specs:
+        for item in split_top_level(spec):
+            if not item.strip():
+                continue
+            name, eq, value = item.partition("=")
+            name, value = name.strip(), value.strip()
+            if not eq or not value:
+                raise PointError(f"expected NAME=VALUE in --at, got {item.strip()!r}")
+            if not _NAME.match(name):
+                raise PointError(f"{name!r} is not a valid variable name in --at")
+            if name in point:
+                raise PointError(f"{name} is given more than once in --at")
+            point[name] = constant_value(value, name)
+    return point

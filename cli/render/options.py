@@ -1,0 +1,21 @@
+"""What every renderer is told besides the result itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autodiff.core.notation import format_number, to_ascii
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    digits: int = 6  # significant digits of numbers in trace tables
+    ascii: bool = False  # plain ASCII: v-1, vdot1, vbar0, no box drawing
+    trace: bool = True  # print the trace tables, not only the result
+
+    def text(self, text: str) -> str:
+        return to_ascii(text) if self.ascii else text
+
+    def number(self, x: float | None) -> str:
+        """A number in a trace table, rounded to ``digits``."""
+        return "" if x is None else format_number(x, self.digits)

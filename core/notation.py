@@ -1,0 +1,152 @@
+"""The paper's notation as text: ``v₋₁``, ``v̇₁``, ``v̄₀``, ``∂v₅/∂v₃``, and its ASCII form.
+
+Pure string functions of the graph and the primitive table; they compute nothing numeric.
+Every front end (tables, JSON, error messages) reads them, so a trace reads the same
+everywhere. Text is produced in Unicode; ``to_ascii`` maps it to ``v-1``, ``vdot1``, ``vbar0``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .primitives import PRIMITIVES
+
+if TYPE_CHECKING:
+    from .graph import Const, Graph, Operand
+
+DOT = "\u0307"  # combining dot above: v̇
+BAR = "\u0304"  # combining macron: v̄
+_SUBSCRIPT = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+_ASCII = {
+    DOT: "dot",
+    BAR: "bar",
+    "₋": "-",
+    **{chr(0x2080 + d): str(d) for d in range(10)},
+    "×": "*",
+    "·": "*",
+    "−": "-",
+    "√": "sqrt",
+    "∛": "cbrt",
+    "²": "^2",
+    "≥": ">=",
+    "≤": "<=",
+    "π": "pi",
+    "∂": "d",
+    "→": "->",
+    "…": "...",
+}
+
+
+def to_ascii(text: str) -> str:
+    """The same text with only ASCII characters (``v̄₋₁`` → ``vbar-1``)."""
+    return "".join(_ASCII.get(ch, ch) for ch in text)
+
+
+def format_number(x: float, digits: int | None = None) -> str:
+    """Shortest round-trip form (``5.5``, ``10``), or ``digits`` significant digits."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    text = repr(x) if digits is None else f"{x:.{digits}g}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def var(graph: Graph, node_id: int, accent: str = "") -> str:
+    """``v₋₁``; with ``accent=DOT`` ``v̇₋₁``, with ``accent=BAR`` ``v̄₋₁``."""
+    return "v" + accent + str(graph.wengert_index(node_id)).translate(_SUBSCRIPT)
+
+
+def seed_name(name: str, accent: str = DOT) -> str:
+    """The seed of an input: ``ẋ1`` (tangent) or ``x̄1`` (adjoint)."""
+    return name[:1] + accent + name[1:]
+
+
+def output_name(graph: Graph, k: int, accent: str = "") -> str:
+    """``y`` for a single output, ``y₁ … yₘ`` for several."""
+    base = "y" + accent
+    return base if len(graph.outputs) == 1 else base + str(k + 1).translate(_SUBSCRIPT)
+
+
+def const_text(const: Const) -> str:
+    text = const.label or format_number(const.value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def operand_text(graph: Graph, operand: Operand, accent: str = "") -> str:
+    return var(graph, operand, accent) if isinstance(operand, int) else const_text(operand)
+
+
+def node_text(graph: Graph, node_id: int) -> str:
+    """The right-hand side of ``v_i = …``: the input's name, or the operation (``ln v₋₁``)."""
+    node = graph.nodes[node_id]
+    if node.name is not None:
+        return node.name
+    texts = [operand_text(graph, a) for a in node.operands]
+    return PRIMITIVES[node.op].notation.format(*texts)
+
+
+def partial_symbol(graph: Graph, node_id: int, operand: int) -> str:
+    """``∂v₅/∂v₄``: the partial of a node with respect to one of its operands, as a symbol."""
+    target = graph.nodes[node_id].operands[operand]
+    return f"∂{var(graph, node_id)}/∂{operand_text(graph, target)}"
+
+
+def partial_text(graph: Graph, node_id: int, operand: int) -> str:
+    """The partial written out from the primitive table (``cos v₀`` for ``v₃ = sin v₀``)."""
+    node = graph.nodes[node_id]
+    texts = [operand_text(graph, a) for a in node.operands]
+    return PRIMITIVES[node.op].partial_notation[operand].format(*texts)
+
+
+def chain(seed: str, partial: str) -> str:
+    """``seed · partial`` written as a person would: ``v̄₅``, ``−v̄₅``, ``v̄₁/v₋₁``, ``v̄₃·cos v₀``."""
+    if partial == "1":
+        return seed
+    if partial == "−1":
+        return "−" + seed
+    if partial.startswith("1/"):
+        return f"{seed}/{partial[2:]}"
+    if partial.startswith("−") or " + " in partial or " − " in partial:
+        return f"{seed}·({partial})"
+    return f"{seed}·{partial}"
+
+
+def tangent_rule(graph: Graph, node_id: int) -> str:
+    """``v̇₂ = v̇₋₁·v₀ + v̇₀·v₋₁``: the right-hand side of a node's tangent step."""
+    node = graph.nodes[node_id]
+    if node.name is not None:
+        return seed_name(node.name)
+    terms = [
+        chain(var(graph, a, DOT), partial_text(graph, node_id, k))
+        for k, a in enumerate(node.operands)
+        if isinstance(a, int)
+    ]
+    text = terms[0]
+    for term in terms[1:]:
+        text += f" − {term[1:]}" if term.startswith("−") else f" + {term}"
+    return text
+
+
+def adjoint_rule(graph: Graph, target: int, source: int | None, operand: int) -> tuple[str, str]:
+    """The right-hand side of an adjoint step, generic and with the partial written out:
+    ``("v̄₃·∂v₃/∂v₀", "v̄₃·cos v₀")``; for a seed ``("ȳ", "ȳ")``."""
+    if source is None:
+        seed = output_name(graph, operand, BAR)
+        return seed, seed
+    bar = var(graph, source, BAR)
+    generic = f"{bar}·{partial_symbol(graph, source, operand)}"
+    return generic, chain(bar, partial_text(graph, source, operand))
+
+
+def describe_node(graph: Graph, node_id: int, values: Sequence[float]) -> str:
+    """``v₁ = ln v₋₁ with v₋₁ = -1``: a node and the values of its operands, for messages."""
+    node = graph.nodes[node_id]
+    refs = dict.fromkeys(a for a in node.operands if isinstance(a, int))
+    with_values = ", ".join(f"{var(graph, a)} = {format_number(values[a])}" for a in refs)
+    text = f"{var(graph, node_id)} = {node_text(graph, node_id)}"
+    return f"{text} with {with_values}" if with_values else text

@@ -1,0 +1,158 @@
+"""The sweeps over a Wengert list: primal, local partials, tangent (forward) and adjoint (reverse).
+
+Each sweep is one loop over ``graph.nodes``; values live in per-sweep lists indexed by node id,
+apart from the graph. Both derivative modes read the same local partials (computed once per
+point from the primitive table): forward ``v̇ᵢ = Σₖ ∂vᵢ/∂vₖ · v̇ₖ``, reverse ``v̄ₖ += v̄ᵢ · ∂vᵢ/∂vₖ``.
+
+A zero tangent or adjoint contributes exactly zero, even through an infinite partial: the
+derivative of ``x1 + sqrt(x2)`` with respect to ``x1`` at ``x2 = 0`` is 1, not NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import DomainError, NonFiniteError
+from .graph import Const, Graph
+from .notation import describe_node
+from .primitives import PRIMITIVES
+
+Partials = list[tuple[float, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """Something the user should know that does not stop the computation."""
+
+    message: str
+    node: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdjointStep:
+    """One accumulation of the reverse sweep, in the order it happens.
+
+    ``source is None`` marks a seed ``v̄ = ȳ`` (then ``operand`` is the output index);
+    otherwise the step is ``v̄[target] (+)= v̄[source] · ∂v[source]/∂v[target]`` through the
+    ``operand``-th argument of ``source``.
+    """
+
+    target: int
+    source: int | None
+    operand: int
+    partial: float
+    contribution: float
+    accumulate: bool  # False for the first assignment (=), True for an update (+=)
+    adjoint: float  # v̄[target] after the step
+
+
+def _operand_values(values: Sequence[float], operands: tuple[int | Const, ...]) -> list[float]:
+    return [values[a] if type(a) is int else a.value for a in operands]  # type: ignore[union-attr,index]
+
+
+def primal(graph: Graph, inputs: Sequence[float]) -> tuple[list[float], list[Diagnostic]]:
+    """Evaluate every node at the point; raise ``DomainError`` where a primitive is undefined."""
+    nodes = graph.nodes
+    values = list(inputs) + [0.0] * (len(nodes) - graph.n_inputs)
+    warnings: list[Diagnostic] = []
+    for i in range(graph.n_inputs, len(nodes)):
+        node = nodes[i]
+        primitive = PRIMITIVES[node.op]
+        args = _operand_values(values, node.operands)
+        try:
+            out = primitive.value(*args)
+        except (ValueError, ZeroDivisionError):
+            raise DomainError(
+                f"{node.op} is undefined at {describe_node(graph, i, values)}: "
+                f"{node.op} needs {primitive.domain}",
+                span=node.span,
+                node=i,
+            ) from None
+        except OverflowError:
+            raise NonFiniteError(
+                f"overflow at {describe_node(graph, i, values)}: exceeds the float range",
+                span=node.span,
+                node=i,
+            ) from None
+        if not math.isfinite(out) and all(math.isfinite(a) for a in args):
+            warnings.append(
+                Diagnostic(
+                    f"{describe_node(graph, i, values)} gives {out!r} (IEEE overflow)", node=i
+                )
+            )
+        values[i] = out
+    return values, warnings
+
+
+def local_partials(graph: Graph, values: Sequence[float]) -> Partials:
+    """∂vᵢ/∂(k-th operand) for every node, from the primitive table; 0.0 for constant operands."""
+    nodes = graph.nodes
+    partials: Partials = [()] * len(nodes)
+    for i in range(graph.n_inputs, len(nodes)):
+        node = nodes[i]
+        rules = PRIMITIVES[node.op].partials
+        args = _operand_values(values, node.operands)
+        out = values[i]
+        row = []
+        for k, operand in enumerate(node.operands):
+            if type(operand) is not int:
+                row.append(0.0)
+                continue
+            try:
+                row.append(float(rules[k](*args, out)))
+            except (ArithmeticError, ValueError):
+                row.append(math.nan)
+        partials[i] = tuple(row)
+    return partials
+
+
+def tangent(graph: Graph, partials: Partials, seed: Sequence[float]) -> list[float]:
+    """One forward sweep: the tangent of every node for the input direction ``seed``."""
+    nodes = graph.nodes
+    dots = list(seed) + [0.0] * (len(nodes) - graph.n_inputs)
+    for i in range(graph.n_inputs, len(nodes)):
+        acc = 0.0
+        for operand, d in zip(nodes[i].operands, partials[i]):
+            if type(operand) is int:
+                t = dots[operand]
+                if t != 0.0:
+                    acc += d * t
+        dots[i] = acc
+    return dots
+
+
+def adjoint(
+    graph: Graph, partials: Partials, output_bar: Sequence[float], *, record: bool = False
+) -> tuple[list[float], list[AdjointStep]]:
+    """One reverse sweep from the output adjoints ``output_bar`` (one per graph output).
+
+    With ``record`` the accumulation steps are returned in the paper's order: nodes from the
+    last to the first, each node's operands left to right.
+    """
+    nodes = graph.nodes
+    bars = [0.0] * len(nodes)
+    touched = [False] * len(nodes) if record else []
+    steps: list[AdjointStep] = []
+    for k, (output, w) in enumerate(zip(graph.outputs, output_bar)):
+        if type(output) is int:
+            bars[output] += w
+            if record:
+                steps.append(AdjointStep(output, None, k, 1.0, w, touched[output], bars[output]))
+                touched[output] = True
+    for i in range(len(nodes) - 1, graph.n_inputs - 1, -1):
+        bar = bars[i]
+        if bar == 0.0 and not record:
+            continue
+        for k, (operand, d) in enumerate(zip(nodes[i].operands, partials[i])):
+            if type(operand) is not int:
+                continue
+            contribution = bar * d if bar != 0.0 else 0.0
+            bars[operand] += contribution
+            if record:
+                steps.append(
+                    AdjointStep(operand, i, k, d, contribution, touched[operand], bars[operand])
+                )
+                touched[operand] = True
+    return bars, steps

@@ -1,0 +1,146 @@
+"""Trace tables as plain rows: what every renderer (Rich, JSON, CSV, Markdown, LaTeX) shows.
+
+Rows carry the paper's notation (Unicode, from ``core.notation``) and unrounded numbers;
+renderers only choose how to print them. Nothing here computes a derivative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .derivatives import Evaluation, Gradient
+from .graph import Const, Graph
+from .notation import (
+    BAR,
+    DOT,
+    adjoint_rule,
+    const_text,
+    node_text,
+    output_name,
+    tangent_rule,
+    var,
+)
+
+Arg = int | float  # a Wengert index (int) or an inline constant (float)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """One Wengert step ``v_i = op(args)``, with its value when a point is given."""
+
+    node: int  # id in the graph
+    index: int  # the paper's subscript (−1, 0, 1, …)
+    var: str  # v₋₁
+    op: str  # "input" or a primitive name
+    name: str | None  # an input's name
+    args: tuple[Arg, ...]  # Wengert indices of operands; constants as floats
+    const_args: tuple[bool, ...]  # which args are constants
+    expr: str  # "ln v₋₁", or the input's name
+    level: int
+    value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TangentRow:
+    """One tangent step ``v̇_i = rule``, with the tangent of each forward pass."""
+
+    node: int
+    index: int
+    var: str  # v̇₁
+    rule: str  # v̇₋₁/v₋₁
+    tangents: tuple[float, ...]  # one per seed (input)
+
+
+@dataclass(frozen=True, slots=True)
+class AdjointRow:
+    """One accumulation step of the reverse sweep, in the order it happens."""
+
+    step: int  # 1-based
+    target: int  # Wengert index of the adjoint being updated
+    var: str  # v̄₀
+    accumulate: bool  # "+=" rather than "="
+    symbolic: str  # v̄₃·∂v₃/∂v₀
+    local: str  # v̄₃·cos v₀
+    partial: float
+    contribution: float
+    adjoint: float  # running value after the step
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRow:
+    """``y = v₅`` (or ``y₂ = 3`` for a constant output), with its value."""
+
+    name: str
+    expr: str
+    value: float | None = None
+
+
+def node_rows(graph: Graph, values: tuple[float, ...] | None = None) -> list[NodeRow]:
+    rows = []
+    for i, node in enumerate(graph.nodes):
+        args = tuple(
+            a.value if isinstance(a, Const) else graph.wengert_index(a) for a in node.operands
+        )
+        rows.append(
+            NodeRow(
+                node=i,
+                index=graph.wengert_index(i),
+                var=var(graph, i),
+                op=node.op,
+                name=node.name,
+                args=args,
+                const_args=tuple(isinstance(a, Const) for a in node.operands),
+                expr=node_text(graph, i),
+                level=node.level,
+                value=None if values is None else values[i],
+            )
+        )
+    return rows
+
+
+def output_rows(graph: Graph, outputs: tuple[float, ...] | None = None) -> list[OutputRow]:
+    rows = []
+    for k, output in enumerate(graph.outputs):
+        expr = var(graph, output) if isinstance(output, int) else const_text(output)
+        value = None if outputs is None else outputs[k]
+        rows.append(OutputRow(output_name(graph, k), expr, value))
+    return rows
+
+
+def primal_rows(evaluation: Evaluation) -> list[NodeRow]:
+    return node_rows(evaluation.graph, evaluation.values)
+
+
+def tangent_rows(result: Gradient) -> list[TangentRow]:
+    graph = result.graph
+    return [
+        TangentRow(
+            node=i,
+            index=graph.wengert_index(i),
+            var=var(graph, i, DOT),
+            rule=tangent_rule(graph, i),
+            tangents=tuple(dots[i] for dots in result.tangents),
+        )
+        for i in range(len(graph.nodes))
+    ]
+
+
+def adjoint_rows(result: Gradient) -> list[AdjointRow]:
+    graph = result.graph
+    rows = []
+    for number, step in enumerate(result.steps, start=1):
+        symbolic, local = adjoint_rule(graph, step.target, step.source, step.operand)
+        rows.append(
+            AdjointRow(
+                step=number,
+                target=graph.wengert_index(step.target),
+                var=var(graph, step.target, BAR),
+                accumulate=step.accumulate,
+                symbolic=symbolic,
+                local=local,
+                partial=step.partial,
+                contribution=step.contribution,
+                adjoint=step.adjoint,
+            )
+        )
+    return rows
