@@ -12,8 +12,8 @@ Conventions:
 - Partials receive the arguments and the output (``ans``), so ``exp``, ``sqrt``, ``tanh`` reuse
   it. They never raise: where a derivative blows up they return ``inf`` or ``nan``, and the
   evaluators report the node.
-- At kinks (``abs``, ``relu``, ``max``, ``min`` at their switching point, ``hypot(0, 0)``) the
-  partials take the midpoint of the one-sided derivatives; see the README's table.
+- At kinks (``abs``, ``max``, ``min`` at their switching point, ``hypot(0, 0)``) the partials
+  take the midpoint of the one-sided derivatives; ``relu'(0) = 0``. See the README's table.
 - Notation templates use ``{0}``, ``{1}`` for the arguments, in Unicode; ``core.notation``
   derives the ASCII form.
 """
@@ -409,7 +409,8 @@ _TABLE: tuple[Primitive, ...] = (
     _prim(
         "relu",
         lambda x: x if x > 0.0 else 0.0,
-        (lambda x, a: _kink_step(x, 0.0),),
+        # relu'(0) = 0, as in PyTorch and JAX (not the midpoint): what ML users expect.
+        (lambda x, a: 1.0 if x > 0.0 else 0.0,),
         (_zero,),
         "relu {0}",
         ("[{0} > 0]",),

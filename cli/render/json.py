@@ -89,7 +89,7 @@ def grad_json(result: Gradient, options: RenderOptions) -> str:
     doc = _header("grad", graph, evaluation)
     doc["gradient"] = dict(zip(graph.input_names, map(_num, result.gradient)))
     doc["mode"] = result.mode
-    trace = [_node(row, options) for row in node_rows(graph, evaluation.values)]
+    doc["trace"] = trace = [_node(row, options) for row in node_rows(graph, evaluation.values)]
     if result.mode == "forward":
         for item, row in zip(trace, tangent_rows(result)):
             item["tangent_rule"] = options.text(row.rule)
@@ -111,6 +111,5 @@ def grad_json(result: Gradient, options: RenderOptions) -> str:
             }
             for row in adjoint_rows(result)
         ]
-    doc["trace"] = trace
     doc["outputs"] = _outputs(graph, options, evaluation)
     return _dump(doc)

@@ -95,23 +95,28 @@ def result_table(
     return table
 
 
+def _print(console: Console, tables: list[Table]) -> None:
+    for n, table in enumerate(tables):
+        if n:
+            console.line()
+        console.print(table)
+
+
 def print_wengert(
     console: Console, graph: Graph, evaluation: Evaluation | None, options: RenderOptions
 ) -> None:
-    console.print(wengert_table(graph, options, evaluation))
+    _print(console, [wengert_table(graph, options, evaluation)])
 
 
 def print_eval(console: Console, evaluation: Evaluation, options: RenderOptions) -> None:
-    if options.trace:
-        console.print(wengert_table(evaluation.graph, options, evaluation))
-    console.print(result_table(evaluation, options))
+    tables = [wengert_table(evaluation.graph, options, evaluation)] if options.trace else []
+    _print(console, [*tables, result_table(evaluation, options)])
 
 
 def print_grad(console: Console, result: Gradient, options: RenderOptions) -> None:
+    tables = []
     if options.trace:
-        console.print(wengert_table(result.graph, options, result.evaluation))
-        if result.mode == "forward":
-            console.print(tangent_table(result, options))
-        else:
-            console.print(adjoint_table(result, options))
-    console.print(result_table(result.evaluation, options, result))
+        tables.append(wengert_table(result.graph, options, result.evaluation))
+        trace = tangent_table if result.mode == "forward" else adjoint_table
+        tables.append(trace(result, options))
+    _print(console, [*tables, result_table(result.evaluation, options, result)])
