@@ -7,10 +7,12 @@ so a JSON answer never pays for Rich.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, NoReturn
+from importlib import import_module
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -49,8 +51,17 @@ class ModeChoice(str, Enum):
     forward = "forward"
 
 
-Expression = Annotated[
-    str, typer.Argument(help="The expression, e.g. 'log(x1)+x1*x2-sin(x2)'.", show_default=False)
+class JacobianMode(str, Enum):
+    auto = "auto"
+    forward = "forward"
+    reverse = "reverse"
+
+
+Expressions = Annotated[
+    list[str],
+    typer.Argument(
+        help="One or more expressions: the outputs y1…ym of one function.", show_default=False
+    ),
 ]
 At = Annotated[
     list[str] | None,
@@ -80,6 +91,19 @@ Ascii = Annotated[
 ]
 Trace = Annotated[
     bool, typer.Option("--trace/--no-trace", help="Print the trace tables, or only the result.")
+]
+Wrt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--wrt",
+        help="Differentiate with respect to these inputs only (x1,x3); the others are held "
+        "constant but still need values.",
+        metavar="NAME,…",
+        show_default=False,
+    ),
+]
+ShowTrace = Annotated[
+    bool, typer.Option("--show-trace", help="Print the primal and second-order traces too.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings.")]
 Debug = Annotated[
@@ -164,13 +188,77 @@ def _console(options: RenderOptions):  # type: ignore[no-untyped-def]
     return Console(highlight=False, width=width, emoji=False, safe_box=options.ascii)
 
 
-def _emit(text: str) -> None:
-    sys.stdout.write(text + "\n")
+def _serve(
+    sources: list[str],
+    fmt: Format,
+    options: RenderOptions,
+    debug: bool,
+    quiet: bool,
+    compute: Callable[[], Any],
+    renderer: str,
+    *extra: object,
+) -> None:
+    """Compute, then render with ``render.json.<name>_json`` or ``render.table.print_<name>``.
+
+    The renderer modules are imported only here, so JSON never loads Rich.
+    """
+
+    def action() -> object:
+        result = compute()
+        if fmt is Format.json:
+            to_json = getattr(import_module(".render.json", __package__), f"{renderer}_json")
+            sys.stdout.write(to_json(result, options) + "\n")
+        else:
+            to_table = getattr(import_module(".render.table", __package__), f"print_{renderer}")
+            to_table(_console(options), result, options, *extra)
+        return getattr(getattr(result, "evaluation", result), "warnings", ())
+
+    _run(sources, options, debug, quiet, action)
+
+
+def _parse(expressions: list[str]):  # type: ignore[no-untyped-def]
+    from autodiff.core.errors import UsageError
+    from autodiff.grammar.build import parse
+
+    # Unknown options reach us as expressions (so that "-x^2" can be one): say what they are.
+    for text in expressions:
+        if re.match(r"--[A-Za-z]", text):
+            option = text.split("=")[0]
+            raise UsageError(
+                f"no such option: {option} (see --help; write - -x for a double minus)"
+            )
+    return parse(expressions)
+
+
+def _point(at: list[str] | None) -> dict[str, float]:
+    from .point import parse_point
+
+    return parse_point(at or [])
+
+
+def _wrt(wrt: list[str] | None) -> list[str] | None:
+    if not wrt:
+        return None
+    from .point import split_top_level
+
+    return [name.strip() for spec in wrt for name in split_top_level(spec) if name.strip()]
+
+
+def _vector(specs: list[str], option: str, names: tuple[str, ...]) -> list[float]:
+    from .point import align, parse_vector
+
+    return align(parse_vector(specs, option), names, option)
+
+
+def _names(graph: Any, wrt: list[str] | None) -> tuple[str, ...]:
+    from autodiff.core.derivatives import resolve_wrt
+
+    return tuple(graph.input_names[j] for j in resolve_wrt(graph, wrt))
 
 
 @app.command(**_EXPRESSION_COMMAND)
 def grad(
-    expression: Expression,
+    expressions: Expressions,
     at: At = None,
     mode: Annotated[
         ModeChoice,
@@ -178,6 +266,7 @@ def grad(
             "--mode", "-m", help="reverse: one adjoint sweep; forward: one tangent sweep per input."
         ),
     ] = ModeChoice.reverse,
+    wrt: Wrt = None,
     format: FormatOption = Format.table,
     digits: Digits = 6,
     ascii_only: Ascii = False,
@@ -189,30 +278,196 @@ def grad(
 
     Example:  autodiff grad "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5
     """
+    from autodiff.core.derivatives import gradient
+
     options = _options(digits, ascii_only, trace)
 
-    def action() -> object:
-        from autodiff.core.derivatives import gradient
+    def compute() -> object:
+        graph = _parse(expressions)
+        return gradient(graph, _point(at), mode.value, _wrt(wrt), record=trace)
 
-        from .point import parse_point
+    _serve(expressions, format, options, debug, quiet, compute, "grad")
 
-        result = gradient(_parse(expression), parse_point(at or []), mode.value)
-        if format is Format.json:
-            from .render.json import grad_json
 
-            _emit(grad_json(result, options))
-        else:
-            from .render.table import print_grad
+@app.command(**_EXPRESSION_COMMAND)
+def jacobian(
+    expressions: Expressions,
+    at: At = None,
+    mode: Annotated[
+        JacobianMode,
+        typer.Option(
+            "--mode",
+            "-m",
+            help="forward: one tangent sweep per input (columns); reverse: one adjoint sweep per "
+            "output (rows); auto: whichever costs fewer multiply-adds on this Wengert list.",
+        ),
+    ] = JacobianMode.auto,
+    wrt: Wrt = None,
+    format: FormatOption = Format.table,
+    digits: Digits = 6,
+    ascii_only: Ascii = False,
+    trace: Trace = True,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """The Jacobian of several expressions (the outputs y1…ym of one function).
 
-            print_grad(_console(options), result, options)
-        return result.evaluation.warnings
+    Example:  autodiff jacobian "x1*x2" "sin(x1)+x2" "exp(x1*x2)" --at x1=1,x2=2
+    """
+    from autodiff.core.derivatives import jacobian as jacobian_of
 
-    _run([expression], options, debug, quiet, action)
+    options = _options(digits, ascii_only, trace)
+
+    def compute() -> object:
+        graph = _parse(expressions)
+        return jacobian_of(graph, _point(at), mode.value, _wrt(wrt), record=trace)
+
+    advise = mode is JacobianMode.auto
+    _serve(expressions, format, options, debug, quiet, compute, "jacobian", advise)
+
+
+@app.command(**_EXPRESSION_COMMAND)
+def jvp(
+    expressions: Expressions,
+    direction: Annotated[
+        list[str],
+        typer.Option(
+            "--dir",
+            help="The input direction u: numbers in input order (1,0) or by name (x1=1; "
+            "inputs not named get 0).",
+            show_default=False,
+        ),
+    ],
+    at: At = None,
+    wrt: Wrt = None,
+    format: FormatOption = Format.table,
+    digits: Digits = 6,
+    ascii_only: Ascii = False,
+    trace: Trace = True,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """J·u, the directional derivative of every output, in one forward sweep.
+
+    Example:  autodiff jvp "x1*x2" "sin(x1)" --at x1=1,x2=2 --dir x1=1,x2=0
+    """
+    from autodiff.core.derivatives import jvp as jvp_of
+
+    options = _options(digits, ascii_only, trace)
+
+    def compute() -> object:
+        graph = _parse(expressions)
+        names = _names(graph, _wrt(wrt))
+        u = _vector(direction, "--dir", names)
+        return jvp_of(graph, _point(at), u, list(names))
+
+    _serve(expressions, format, options, debug, quiet, compute, "jvp")
+
+
+@app.command(**_EXPRESSION_COMMAND)
+def vjp(
+    expressions: Expressions,
+    cotangent: Annotated[
+        list[str],
+        typer.Option(
+            "--cotangent",
+            "-w",
+            help="The output weights w, one number per expression (1,0,…).",
+            show_default=False,
+        ),
+    ],
+    at: At = None,
+    wrt: Wrt = None,
+    format: FormatOption = Format.table,
+    digits: Digits = 6,
+    ascii_only: Ascii = False,
+    trace: Trace = True,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """wᵀJ, the gradient of a weighted sum of the outputs, in one reverse sweep.
+
+    Example:  autodiff vjp "x1*x2" "sin(x1)" --at x1=1,x2=2 --cotangent 1,0
+    """
+    from autodiff.core.derivatives import vjp as vjp_of
+
+    options = _options(digits, ascii_only, trace)
+
+    def compute() -> object:
+        graph = _parse(expressions)
+        outputs = tuple(f"y{k + 1}" for k in range(len(graph.outputs)))
+        w = _vector(cotangent, "--cotangent", outputs)
+        return vjp_of(graph, _point(at), w, _wrt(wrt))
+
+    _serve(expressions, format, options, debug, quiet, compute, "vjp")
+
+
+@app.command(**_EXPRESSION_COMMAND)
+def hessian(
+    expressions: Expressions,
+    at: At = None,
+    wrt: Wrt = None,
+    format: FormatOption = Format.table,
+    digits: Digits = 6,
+    ascii_only: Ascii = False,
+    show_trace: ShowTrace = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """The exact Hessian by forward-over-reverse (one tangent-of-adjoint sweep per input).
+
+    Example:  autodiff hessian "(1-x)^2 + 100*(y-x^2)^2" --at x=-1.2,y=1
+    """
+    from autodiff.core.derivatives import hessian as hessian_of
+
+    options = _options(digits, ascii_only, show_trace)
+
+    def compute() -> object:
+        return hessian_of(_parse(expressions), _point(at), _wrt(wrt))
+
+    _serve(expressions, format, options, debug, quiet, compute, "hessian")
+
+
+@app.command(**_EXPRESSION_COMMAND)
+def hvp(
+    expressions: Expressions,
+    direction: Annotated[
+        list[str],
+        typer.Option(
+            "--dir",
+            help="The direction u: numbers in input order (1,0) or by name (x=1).",
+            show_default=False,
+        ),
+    ],
+    at: At = None,
+    wrt: Wrt = None,
+    format: FormatOption = Format.table,
+    digits: Digits = 6,
+    ascii_only: Ascii = False,
+    show_trace: ShowTrace = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """H·u in one forward-over-reverse sweep, without forming the Hessian.
+
+    Example:  autodiff hvp "(1-x)^2 + 100*(y-x^2)^2" --at x=-1.2,y=1 --dir 1,0
+    """
+    from autodiff.core.derivatives import hvp as hvp_of
+
+    options = _options(digits, ascii_only, show_trace)
+
+    def compute() -> object:
+        graph = _parse(expressions)
+        names = _names(graph, _wrt(wrt))
+        u = _vector(direction, "--dir", names)
+        return hvp_of(graph, _point(at), u, list(names))
+
+    _serve(expressions, format, options, debug, quiet, compute, "hvp")
 
 
 @app.command("eval", **_EXPRESSION_COMMAND)
 def eval_(
-    expression: Expression,
+    expressions: Expressions,
     at: At = None,
     format: FormatOption = Format.table,
     digits: Digits = 6,
@@ -221,34 +476,23 @@ def eval_(
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """The value, with the forward primal trace.
+    """The value of each expression, with the forward primal trace.
 
     Example:  autodiff eval "sqrt(x^2 + y^2)" --at x=3,y=4
     """
+    from autodiff.core.derivatives import evaluate
+
     options = _options(digits, ascii_only, trace)
 
-    def action() -> object:
-        from autodiff.core.derivatives import evaluate
+    def compute() -> object:
+        return evaluate(_parse(expressions), _point(at))
 
-        from .point import parse_point
-
-        evaluation = evaluate(_parse(expression), parse_point(at or []))
-        if format is Format.json:
-            from .render.json import eval_json
-
-            _emit(eval_json(evaluation, options))
-        else:
-            from .render.table import print_eval
-
-            print_eval(_console(options), evaluation, options)
-        return evaluation.warnings
-
-    _run([expression], options, debug, quiet, action)
+    _serve(expressions, format, options, debug, quiet, compute, "eval")
 
 
 @app.command(**_EXPRESSION_COMMAND)
 def wengert(
-    expression: Expression,
+    expressions: Expressions,
     at: At = None,
     format: FormatOption = Format.table,
     digits: Digits = 6,
@@ -260,32 +504,15 @@ def wengert(
 
     Example:  autodiff wengert "x*y + sin(x*y)"
     """
+    from autodiff.core.derivatives import evaluate
+
     options = _options(digits, ascii_only, True)
 
-    def action() -> object:
-        from autodiff.core.derivatives import evaluate
+    def compute() -> object:
+        graph = _parse(expressions)
+        return evaluate(graph, _point(at)) if at else graph
 
-        from .point import parse_point
-
-        graph = _parse(expression)
-        evaluation = evaluate(graph, parse_point(at)) if at else None
-        if format is Format.json:
-            from .render.json import wengert_json
-
-            _emit(wengert_json(graph, evaluation, options))
-        else:
-            from .render.table import print_wengert
-
-            print_wengert(_console(options), graph, evaluation, options)
-        return evaluation.warnings if evaluation else ()
-
-    _run([expression], options, debug, quiet, action)
-
-
-def _parse(expression: str):  # type: ignore[no-untyped-def]
-    from autodiff.grammar.build import parse
-
-    return parse(expression)
+    _serve(expressions, format, options, debug, quiet, compute, "wengert")
 
 
 def main() -> None:

@@ -1,23 +1,42 @@
 """Derivative operators built on the sweeps; each returns a plain dataclass for any front end.
 
-``evaluate`` runs the primal trace; ``gradient`` adds a reverse sweep (one adjoint pass) or a
-forward sweep (one tangent pass per input) and checks that what it reports is finite.
+- ``evaluate``: the primal trace.
+- ``jacobian``: by forward columns (one tangent sweep per input) or reverse rows (one adjoint
+  sweep per output), chosen by a cost model on this Wengert list with ``mode="auto"``.
+  ``gradient`` is the one-output case.
+- ``jvp`` (J·u, one tangent sweep) and ``vjp`` (wᵀJ, one adjoint sweep).
+- ``hessian`` and ``hvp``: forward-over-reverse, from the table's second partials.
+
+Every operator takes ``wrt``: the inputs to differentiate with respect to (default: all; the
+others are held constant). Results are checked: a non-finite derivative raises, naming the
+first node whose local partial blew up.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import NonFiniteError, PointError
+from .errors import NonFiniteError, PointError, UsageError
 from .graph import Const, Graph, Operand
 from .notation import describe_node, partial_symbol, var
-from .sweeps import AdjointStep, Diagnostic, Partials, adjoint, local_partials, primal, tangent
+from .sweeps import (
+    AdjointStep,
+    Diagnostic,
+    Partials,
+    adjoint,
+    local_partials,
+    local_second_partials,
+    primal,
+    second_order_adjoint,
+    tangent,
+)
 
 Mode = Literal["reverse", "forward"]
-MODES: tuple[Mode, ...] = ("reverse", "forward")
+JacobianMode = Literal["auto", "reverse", "forward"]
 
 
 @dataclass(frozen=True)
@@ -36,20 +55,127 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
-class Gradient:
-    """∇y at a point, with the traces that produced it."""
+class ForwardPass:
+    """One tangent sweep: the input direction and the tangent of every node."""
+
+    seed: tuple[float, ...]  # ẋ, one entry per input
+    dots: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ReversePass:
+    """One adjoint sweep: the output weights, every node's adjoint, the steps in order."""
+
+    seed: tuple[float, ...]  # ȳ, one entry per output
+    bars: tuple[float, ...]
+    steps: tuple[AdjointStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The mode advisor's arithmetic on this Wengert list.
+
+    A sweep costs one multiply-add per edge (operand reference) once the local partials are
+    known (they are computed once, shared by all sweeps): ``n`` forward sweeps cost
+    ``n × edges``, ``m`` reverse sweeps ``m × edges``.
+    """
+
+    n: int  # inputs differentiated (columns)
+    m: int  # outputs (rows)
+    nodes: int  # operations in the Wengert list
+    edges: int  # operand references: the multiply-adds of one sweep
+    forward: int  # n × edges
+    reverse: int  # m × edges
+    choice: Mode
+
+
+@dataclass(frozen=True)
+class Jacobian:
+    """J = ∂y/∂x at a point (rows: outputs, columns: the ``wrt`` inputs) and how it was made."""
 
     evaluation: Evaluation
     mode: Mode
-    gradient: tuple[float, ...]  # ∂y/∂xⱼ in input order
-    partials: Partials  # local partials, by node and operand
-    tangents: tuple[tuple[float, ...], ...] = ()  # forward: one tangent trace per input seed
-    adjoints: tuple[float, ...] = ()  # reverse: v̄ for every node
-    steps: tuple[AdjointStep, ...] = ()  # reverse: the accumulation steps, in order
+    wrt: tuple[int, ...]  # input ids, in column order
+    matrix: tuple[tuple[float, ...], ...]
+    partials: Partials
+    forward: tuple[ForwardPass, ...] = ()  # one per column, in forward mode
+    reverse: tuple[ReversePass, ...] = ()  # one per row, in reverse mode
+    cost: Cost | None = None
 
     @property
     def graph(self) -> Graph:
         return self.evaluation.graph
+
+    @property
+    def wrt_names(self) -> tuple[str, ...]:
+        return tuple(self.graph.input_names[j] for j in self.wrt)
+
+    @property
+    def gradient(self) -> tuple[float, ...]:
+        """∇y for a one-output function: the only row."""
+        return self.matrix[0]
+
+
+Gradient = Jacobian
+
+
+@dataclass(frozen=True)
+class Jvp:
+    """J·u for an input direction u, from one tangent sweep."""
+
+    evaluation: Evaluation
+    wrt: tuple[int, ...]
+    direction: tuple[float, ...]  # u, one entry per ``wrt`` input
+    product: tuple[float, ...]  # one entry per output
+    sweep: ForwardPass
+
+
+@dataclass(frozen=True)
+class Vjp:
+    """wᵀJ for output weights w, from one adjoint sweep."""
+
+    evaluation: Evaluation
+    wrt: tuple[int, ...]
+    cotangent: tuple[float, ...]  # w, one entry per output
+    product: tuple[float, ...]  # one entry per ``wrt`` input
+    sweep: ReversePass
+
+
+@dataclass(frozen=True)
+class SecondOrderPass:
+    """One forward-over-reverse sweep: tangents v̇, adjoints v̄ and their tangents v̄̇."""
+
+    direction: tuple[float, ...]  # one entry per ``wrt`` input
+    dots: tuple[float, ...]
+    bars: tuple[float, ...]
+    bar_dots: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Hessian:
+    """∇²y at a point, one forward-over-reverse sweep per ``wrt`` input (column)."""
+
+    evaluation: Evaluation
+    wrt: tuple[int, ...]
+    gradient: tuple[float, ...]
+    matrix: tuple[tuple[float, ...], ...]
+    passes: tuple[SecondOrderPass, ...]
+    asymmetry: float  # max |Hᵢⱼ − Hⱼᵢ|: zero up to rounding, or the check failed
+
+
+@dataclass(frozen=True)
+class Hvp:
+    """∇²y·u from one forward-over-reverse sweep, without forming the Hessian."""
+
+    evaluation: Evaluation
+    wrt: tuple[int, ...]
+    direction: tuple[float, ...]
+    gradient: tuple[float, ...]
+    product: tuple[float, ...]
+    sweep: SecondOrderPass
+
+
+# --- the point, the inputs, the outputs --------------------------------------------------------
 
 
 def bind_point(graph: Graph, at: Mapping[str, float]) -> tuple[float, ...]:
@@ -69,8 +195,38 @@ def bind_point(graph: Graph, at: Mapping[str, float]) -> tuple[float, ...]:
     return tuple(float(at[name]) for name in names)
 
 
+def resolve_wrt(graph: Graph, wrt: Sequence[str] | None) -> tuple[int, ...]:
+    """Input ids for the names in ``wrt`` (all inputs when None), in the order given."""
+    names = graph.input_names
+    if wrt is None:
+        return tuple(range(len(names)))
+    ids = []
+    for name in wrt:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f": did you mean {close[0]}?" if close else f" (it uses {', '.join(names)})"
+            raise UsageError(f"--wrt {name}: not a variable of the expression{hint}")
+        if names.index(name) in ids:
+            raise UsageError(f"--wrt names {name} more than once")
+        ids.append(names.index(name))
+    if not ids:
+        raise UsageError("--wrt names no variable")
+    return tuple(ids)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _read(values: Sequence[float], operand: Operand) -> float:
     return operand.value if isinstance(operand, Const) else values[operand]
+
+
+def _single_output(graph: Graph, what: str) -> None:
+    if len(graph.outputs) != 1:
+        raise UsageError(
+            f"{what} needs one expression, got {len(graph.outputs)} (use jacobian for several)"
+        )
 
 
 def evaluate(graph: Graph, at: Mapping[str, float]) -> Evaluation:
@@ -80,62 +236,235 @@ def evaluate(graph: Graph, at: Mapping[str, float]) -> Evaluation:
     outputs = tuple(_read(values, output) for output in graph.outputs)
     if not all(math.isfinite(y) for y in outputs):
         first = next(i for i in range(graph.n_inputs, len(values)) if not math.isfinite(values[i]))
-        node = graph.nodes[first]
         raise NonFiniteError(
             f"the value is not finite: it first overflows at {describe_node(graph, first, values)}",
-            span=node.span,
+            span=graph.nodes[first].span,
             node=first,
         )
     return Evaluation(graph, point, tuple(values), outputs, tuple(warnings))
 
 
-def _check_derivative(
-    graph: Graph, values: Sequence[float], partials: Partials, result: Sequence[float]
+def _check_finite(
+    graph: Graph,
+    values: Sequence[float],
+    tables: Sequence[tuple[str, Partials]],
+    result: Sequence[float],
 ) -> None:
-    """Raise, naming the first node whose local partial blew up, if a derivative is not finite."""
+    """Raise, naming the first node whose local derivative blew up, if a result is not finite."""
     if all(math.isfinite(d) for d in result):
         return
-    for i in range(graph.n_inputs, len(graph.nodes)):
-        for k, d in enumerate(partials[i]):
-            if not math.isfinite(d) and isinstance(graph.nodes[i].operands[k], int):
+    for order, table in tables:
+        for i in range(graph.n_inputs, len(graph.nodes)):
+            if order == "first":
+                operands = graph.nodes[i].operands
+                bad = [
+                    k
+                    for k, a in enumerate(operands)
+                    if isinstance(a, int) and not math.isfinite(table[i][k])
+                ]
+                what = f"{partial_symbol(graph, i, bad[0])} = {table[i][bad[0]]!r}" if bad else ""
+            else:
+                bad = [k for k, d in enumerate(table[i]) if not math.isfinite(d)]
+                what = f"a second partial of {var(graph, i)} is {table[i][bad[0]]!r}" if bad else ""
+            if bad:
                 raise NonFiniteError(
-                    f"the derivative is not finite: {partial_symbol(graph, i, k)} = {d!r} "
-                    f"at {describe_node(graph, i, values)}",
+                    f"the derivative is not finite: {what} at {describe_node(graph, i, values)}",
                     span=graph.nodes[i].span,
                     node=i,
                 )
-    first = next(i for i in range(len(values)) if not math.isfinite(values[i]))
-    raise NonFiniteError(
-        f"the derivative is not finite: {var(graph, first)} = {values[first]!r}",
-        span=graph.nodes[first].span,
-        node=first,
-    )
+    raise NonFiniteError("the derivative is not finite (an intermediate value overflowed)")
 
 
-def _output_tangent(dots: Sequence[float], output: Operand) -> float:
-    return 0.0 if isinstance(output, Const) else dots[output]
+def _out(vector: Sequence[float], output: Operand) -> float:
+    return 0.0 if isinstance(output, Const) else vector[output]
 
 
-def gradient(graph: Graph, at: Mapping[str, float], mode: Mode = "reverse") -> Gradient:
-    """∇y of a single-output graph by one reverse sweep, or by one forward sweep per input."""
-    if len(graph.outputs) != 1:
-        raise ValueError("gradient needs a graph with one output")
+# --- first order ---------------------------------------------------------------------------------
+
+
+def advise(graph: Graph, n: int) -> Cost:
+    """Forward columns or reverse rows, by counting the multiply-adds of each on this graph."""
+    edges = sum(isinstance(a, int) for node in graph.nodes for a in node.operands)
+    nodes = len(graph.nodes) - graph.n_inputs
+    m = len(graph.outputs)
+    forward, reverse = n * edges, m * edges
+    # On a tie forward wins: it keeps no adjoint array per pass.
+    choice: Mode = "forward" if forward <= reverse else "reverse"
+    return Cost(n, m, nodes, edges, forward, reverse, choice)
+
+
+def _seed(n: int, j: int) -> list[float]:
+    seed = [0.0] * n
+    seed[j] = 1.0
+    return seed
+
+
+def jacobian(
+    graph: Graph,
+    at: Mapping[str, float],
+    mode: JacobianMode = "auto",
+    wrt: Sequence[str] | None = None,
+    *,
+    record: bool = True,
+) -> Jacobian:
+    """J at a point, by forward columns or reverse rows; ``record`` keeps the adjoint steps."""
+    columns = resolve_wrt(graph, wrt)
     evaluation = evaluate(graph, at)
     values = evaluation.values
     partials = local_partials(graph, values)
-    n = graph.n_inputs
-    if mode == "forward":
-        tangents = []
-        for j in range(n):
-            seed = [0.0] * n
-            seed[j] = 1.0
-            tangents.append(tuple(tangent(graph, partials, seed)))
-        result = tuple(_output_tangent(dots, graph.outputs[0]) for dots in tangents)
-        _check_derivative(graph, values, partials, result)
-        return Gradient(evaluation, mode, result, partials, tangents=tuple(tangents))
-    if mode != "reverse":
+    cost = advise(graph, len(columns))
+    chosen: Mode = cost.choice if mode == "auto" else mode
+    n, m = graph.n_inputs, len(graph.outputs)
+    if chosen == "forward":
+        passes = []
+        for j in columns:
+            seed = _seed(n, j)
+            passes.append(ForwardPass(tuple(seed), tuple(tangent(graph, partials, seed))))
+        matrix = tuple(tuple(_out(p.dots, output) for p in passes) for output in graph.outputs)
+        result = Jacobian(
+            evaluation, chosen, columns, matrix, partials, forward=tuple(passes), cost=cost
+        )
+    elif chosen == "reverse":
+        rows = []
+        for k in range(m):
+            seed = _seed(m, k)
+            bars, steps = adjoint(graph, partials, seed, record=record)
+            rows.append(ReversePass(tuple(seed), tuple(bars), tuple(steps)))
+        matrix = tuple(tuple(p.bars[j] for j in columns) for p in rows)
+        result = Jacobian(
+            evaluation, chosen, columns, matrix, partials, reverse=tuple(rows), cost=cost
+        )
+    else:
         raise ValueError(f"unknown mode {mode!r}")
-    bars, steps = adjoint(graph, partials, [1.0], record=True)
-    result = tuple(bars[:n])
-    _check_derivative(graph, values, partials, result)
-    return Gradient(evaluation, mode, result, partials, adjoints=tuple(bars), steps=tuple(steps))
+    _check_finite(graph, values, [("first", partials)], [d for row in matrix for d in row])
+    return result
+
+
+def gradient(
+    graph: Graph,
+    at: Mapping[str, float],
+    mode: Mode = "reverse",
+    wrt: Sequence[str] | None = None,
+    *,
+    record: bool = True,
+) -> Gradient:
+    """∇y of a one-output function: one reverse sweep, or one forward sweep per input."""
+    _single_output(graph, "a gradient")
+    return jacobian(graph, at, mode, wrt, record=record)
+
+
+def _direction(
+    direction: Sequence[float], columns: tuple[int, ...], n: int, what: str
+) -> list[float]:
+    """A direction over the ``wrt`` inputs, spread into a full input seed."""
+    if len(direction) != len(columns):
+        raise UsageError(
+            f"{what} has {len(direction)} numbers, but there are {len(columns)} inputs"
+        )
+    if not all(math.isfinite(u) for u in direction):
+        raise UsageError(f"{what} must hold finite numbers")
+    seed = [0.0] * n
+    for j, u in zip(columns, direction):
+        seed[j] = float(u)
+    return seed
+
+
+def jvp(
+    graph: Graph,
+    at: Mapping[str, float],
+    direction: Sequence[float],
+    wrt: Sequence[str] | None = None,
+) -> Jvp:
+    """J·u in one forward sweep: the directional derivative of every output."""
+    columns = resolve_wrt(graph, wrt)
+    evaluation = evaluate(graph, at)
+    seed = _direction(direction, columns, graph.n_inputs, "the direction")
+    partials = local_partials(graph, evaluation.values)
+    dots = tangent(graph, partials, seed)
+    product = tuple(_out(dots, output) for output in graph.outputs)
+    _check_finite(graph, evaluation.values, [("first", partials)], product)
+    sweep = ForwardPass(tuple(seed), tuple(dots))
+    return Jvp(evaluation, columns, tuple(float(u) for u in direction), product, sweep)
+
+
+def vjp(
+    graph: Graph,
+    at: Mapping[str, float],
+    cotangent: Sequence[float],
+    wrt: Sequence[str] | None = None,
+) -> Vjp:
+    """wᵀJ in one reverse sweep: the gradient of Σₖ wₖ·yₖ."""
+    columns = resolve_wrt(graph, wrt)
+    m = len(graph.outputs)
+    if len(cotangent) != m:
+        raise UsageError(
+            f"the cotangent has {_count(len(cotangent), 'number')}, "
+            f"but the function has {_count(m, 'output')}"
+        )
+    if not all(math.isfinite(w) for w in cotangent):
+        raise UsageError("the cotangent must hold finite numbers")
+    evaluation = evaluate(graph, at)
+    partials = local_partials(graph, evaluation.values)
+    weights = tuple(float(w) for w in cotangent)
+    bars, steps = adjoint(graph, partials, weights, record=True)
+    product = tuple(bars[j] for j in columns)
+    _check_finite(graph, evaluation.values, [("first", partials)], product)
+    return Vjp(
+        evaluation, columns, weights, product, ReversePass(weights, tuple(bars), tuple(steps))
+    )
+
+
+# --- second order --------------------------------------------------------------------------------
+
+
+def _second_order(
+    graph: Graph, evaluation: Evaluation, seeds: list[list[float]], columns: tuple[int, ...]
+) -> tuple[list[SecondOrderPass], Partials, Partials]:
+    values = evaluation.values
+    partials = local_partials(graph, values)
+    seconds = local_second_partials(graph, values)
+    passes = []
+    for seed in seeds:
+        dots = tangent(graph, partials, seed)
+        bars, bar_dots = second_order_adjoint(graph, partials, seconds, dots, [1.0])
+        direction = tuple(seed[j] for j in columns)
+        passes.append(SecondOrderPass(direction, tuple(dots), tuple(bars), tuple(bar_dots)))
+    return passes, partials, seconds
+
+
+def hessian(graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = None) -> Hessian:
+    """The exact Hessian by forward-over-reverse: one sweep per ``wrt`` input gives a column."""
+    _single_output(graph, "a Hessian")
+    columns = resolve_wrt(graph, wrt)
+    evaluation = evaluate(graph, at)
+    seeds = [_seed(graph.n_inputs, j) for j in columns]
+    passes, partials, seconds = _second_order(graph, evaluation, seeds, columns)
+    grad = tuple(passes[0].bars[j] for j in columns) if passes else ()
+    # Column c of H is the v̄̇ of the inputs in pass c; the matrix is stored by rows.
+    matrix = tuple(tuple(p.bar_dots[i] for p in passes) for i in columns)
+    tables = [("first", partials), ("second", seconds)]
+    _check_finite(graph, evaluation.values, tables, [*grad, *(h for row in matrix for h in row)])
+    asymmetry = max(
+        (abs(matrix[r][c] - matrix[c][r]) for r in range(len(columns)) for c in range(r)),
+        default=0.0,
+    )
+    return Hessian(evaluation, columns, grad, matrix, tuple(passes), asymmetry)
+
+
+def hvp(
+    graph: Graph,
+    at: Mapping[str, float],
+    direction: Sequence[float],
+    wrt: Sequence[str] | None = None,
+) -> Hvp:
+    """∇²y·u by one forward-over-reverse sweep, without forming the Hessian."""
+    _single_output(graph, "a Hessian-vector product")
+    columns = resolve_wrt(graph, wrt)
+    evaluation = evaluate(graph, at)
+    seed = _direction(direction, columns, graph.n_inputs, "the direction")
+    (sweep,), partials, seconds = _second_order(graph, evaluation, [seed], columns)
+    grad = tuple(sweep.bars[j] for j in columns)
+    product = tuple(sweep.bar_dots[j] for j in columns)
+    tables = [("first", partials), ("second", seconds)]
+    _check_finite(graph, evaluation.values, tables, [*grad, *product])
+    return Hvp(evaluation, columns, sweep.direction, grad, product, sweep)

@@ -52,6 +52,10 @@ class PointError(InputError):
     """The point (``--at``) is missing a value, has a bad or duplicate value, or an unknown name."""
 
 
+class UsageError(InputError):
+    """Options that do not fit the expression (``--wrt`` of an unknown name, a short ``--dir``)."""
+
+
 class LimitError(InputError):
     """The input exceeds a documented size limit."""
 

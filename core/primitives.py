@@ -51,8 +51,13 @@ class Primitive:
 
     def second_partial(self, i: int, j: int) -> Fn:
         """∂²/∂args[i]∂args[j] (symmetric in i, j)."""
-        i, j = min(i, j), max(i, j)
-        return self.second[i * self.arity - i * (i - 1) // 2 + (j - i)]
+        return self.second[pair_index(i, j, self.arity)]
+
+
+def pair_index(i: int, j: int, arity: int) -> int:
+    """Position of the pair (i, j) in a row-major upper triangle: (0,0), (0,1), …, (1,1), …"""
+    i, j = min(i, j), max(i, j)
+    return i * arity - i * (i - 1) // 2 + (j - i)
 
 
 # --- helpers that turn a blow-up into inf/nan instead of an exception -------------------------

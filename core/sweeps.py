@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .errors import DomainError, NonFiniteError
 from .graph import Const, Graph
 from .notation import describe_node
-from .primitives import PRIMITIVES
+from .primitives import PRIMITIVES, pair_index
 
 Partials = list[tuple[float, ...]]
 
@@ -156,3 +156,73 @@ def adjoint(
                 )
                 touched[operand] = True
     return bars, steps
+
+
+def local_second_partials(graph: Graph, values: Sequence[float]) -> Partials:
+    """∂²vᵢ/∂(k-th)∂(l-th operand) for every node, upper triangle row-major (see ``pair_index``).
+
+    Pairs that involve a constant operand are 0.0: constants have no tangent.
+    """
+    nodes = graph.nodes
+    seconds: Partials = [()] * len(nodes)
+    for i in range(graph.n_inputs, len(nodes)):
+        node = nodes[i]
+        rules = PRIMITIVES[node.op].second
+        args = _operand_values(values, node.operands)
+        out = values[i]
+        arity = len(node.operands)
+        row = []
+        for k in range(arity):
+            for m in range(k, arity):
+                if type(node.operands[k]) is not int or type(node.operands[m]) is not int:
+                    row.append(0.0)
+                    continue
+                try:
+                    row.append(float(rules[pair_index(k, m, arity)](*args, out)))
+                except (ArithmeticError, ValueError):
+                    row.append(math.nan)
+        seconds[i] = tuple(row)
+    return seconds
+
+
+def second_order_adjoint(
+    graph: Graph,
+    partials: Partials,
+    seconds: Partials,
+    dots: Sequence[float],
+    output_bar: Sequence[float],
+) -> tuple[list[float], list[float]]:
+    """Forward-over-reverse: the reverse sweep and its tangent along ``dots`` in one loop.
+
+    Differentiating ``v̄ₖ += v̄ᵢ·∂vᵢ/∂vₖ`` along the direction whose tangents are ``dots`` gives
+    ``v̄̇ₖ += v̄̇ᵢ·∂vᵢ/∂vₖ + v̄ᵢ·Σₗ ∂²vᵢ/∂vₖ∂vₗ·v̇ₗ``. With ȳ = 1 the inputs' ``v̄`` is the gradient
+    and their ``v̄̇`` is the Hessian times the direction. Returns ``(bars, bar_dots)``.
+    """
+    nodes = graph.nodes
+    bars = [0.0] * len(nodes)
+    bar_dots = [0.0] * len(nodes)
+    for output, w in zip(graph.outputs, output_bar):
+        if type(output) is int:
+            bars[output] += w
+    for i in range(len(nodes) - 1, graph.n_inputs - 1, -1):
+        bar, bar_dot = bars[i], bar_dots[i]
+        if bar == 0.0 and bar_dot == 0.0:
+            continue
+        operands = nodes[i].operands
+        arity = len(operands)
+        first, second = partials[i], seconds[i]
+        for k, operand in enumerate(operands):
+            if type(operand) is not int:
+                continue
+            if bar != 0.0:
+                bars[operand] += bar * first[k]
+            acc = bar_dot * first[k] if bar_dot != 0.0 else 0.0
+            if bar != 0.0:
+                curvature = 0.0
+                for m, other in enumerate(operands):
+                    if type(other) is int and dots[other] != 0.0:
+                        curvature += second[pair_index(k, m, arity)] * dots[other]
+                if curvature != 0.0:
+                    acc += bar * curvature
+            bar_dots[operand] += acc
+    return bars, bar_dots

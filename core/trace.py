@@ -6,9 +6,10 @@ renderers only choose how to print them. Nothing here computes a derivative.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .derivatives import Evaluation, Gradient
+from .derivatives import Evaluation, ForwardPass, ReversePass
 from .graph import Const, Graph
 from .notation import (
     BAR,
@@ -111,24 +112,24 @@ def primal_rows(evaluation: Evaluation) -> list[NodeRow]:
     return node_rows(evaluation.graph, evaluation.values)
 
 
-def tangent_rows(result: Gradient) -> list[TangentRow]:
-    graph = result.graph
+def tangent_rows(graph: Graph, passes: Sequence[ForwardPass]) -> list[TangentRow]:
+    """The tangent trace, with one column per forward pass."""
     return [
         TangentRow(
             node=i,
             index=graph.wengert_index(i),
             var=var(graph, i, DOT),
             rule=tangent_rule(graph, i),
-            tangents=tuple(dots[i] for dots in result.tangents),
+            tangents=tuple(p.dots[i] for p in passes),
         )
         for i in range(len(graph.nodes))
     ]
 
 
-def adjoint_rows(result: Gradient) -> list[AdjointRow]:
-    graph = result.graph
+def adjoint_rows(graph: Graph, sweep: ReversePass) -> list[AdjointRow]:
+    """The accumulation steps of one reverse pass, in the order they happen."""
     rows = []
-    for number, step in enumerate(result.steps, start=1):
+    for number, step in enumerate(sweep.steps, start=1):
         symbolic, local = adjoint_rule(graph, step.target, step.source, step.operand)
         rows.append(
             AdjointRow(

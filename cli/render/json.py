@@ -2,31 +2,58 @@
 
 A non-finite number (an intermediate that overflowed, reported as a warning) is written as
 ``null``; results are always finite, since non-finite results are errors.
+
+Every document has ``command``, ``expression`` (a string, or a list for several outputs),
+``inputs``, ``outputs`` (the expressions), ``output_nodes`` (the Wengert id of each output, or
+``{"const": c}``) and, given a point, ``at``, ``values``, ``value`` (one output) and
+``warnings``; then what the command computes.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
-from autodiff.core.derivatives import Evaluation, Gradient
-from autodiff.core.graph import Graph
-from autodiff.core.trace import NodeRow, adjoint_rows, node_rows, output_rows, tangent_rows
+from autodiff.core.derivatives import (
+    Evaluation,
+    ForwardPass,
+    Gradient,
+    Hessian,
+    Hvp,
+    Jacobian,
+    Jvp,
+    ReversePass,
+    SecondOrderPass,
+    Vjp,
+)
+from autodiff.core.graph import Const, Graph
+from autodiff.core.trace import NodeRow, adjoint_rows, node_rows, tangent_rows
 
 from .options import RenderOptions
+
+Doc = dict[str, Any]
 
 
 def _num(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
+def _nums(xs: Sequence[float]) -> list[float | None]:
+    return [_num(x) for x in xs]
+
+
+def _by_name(names: Sequence[str], xs: Sequence[float]) -> dict[str, float | None]:
+    return dict(zip(names, _nums(xs)))
+
+
 def _args(row: NodeRow) -> list[Any]:
     return [{"const": _num(a)} if const else a for a, const in zip(row.args, row.const_args)]
 
 
-def _node(row: NodeRow, options: RenderOptions) -> dict[str, Any]:
-    item: dict[str, Any] = {
+def _node(row: NodeRow, options: RenderOptions) -> Doc:
+    item: Doc = {
         "id": row.index,
         "var": options.text(row.var),
         "op": row.op,
@@ -41,75 +68,202 @@ def _node(row: NodeRow, options: RenderOptions) -> dict[str, Any]:
     return item
 
 
-def _header(command: str, graph: Graph, evaluation: Evaluation | None) -> dict[str, Any]:
-    doc: dict[str, Any] = {
+def _header(command: str, graph: Graph, evaluation: Evaluation | None) -> Doc:
+    sources = list(graph.sources)
+    doc: Doc = {
         "command": command,
-        "expression": graph.sources[0] if len(graph.sources) == 1 else list(graph.sources),
+        "expression": sources[0] if len(sources) == 1 else sources,
         "inputs": list(graph.input_names),
+        "outputs": sources,
+        "output_nodes": [
+            {"const": o.value} if isinstance(o, Const) else graph.wengert_index(o)
+            for o in graph.outputs
+        ],
     }
     if evaluation is not None:
         doc["at"] = dict(zip(graph.input_names, evaluation.point))
-        doc["value"] = _num(evaluation.value) if len(evaluation.outputs) == 1 else None
+        doc["values"] = _nums(evaluation.outputs)
+        if len(evaluation.outputs) == 1:
+            doc["value"] = _num(evaluation.value)
         doc["warnings"] = [w.message for w in evaluation.warnings]
     return doc
 
 
-def _outputs(
-    graph: Graph, options: RenderOptions, evaluation: Evaluation | None
-) -> list[dict[str, Any]]:
-    rows = output_rows(graph, evaluation.outputs if evaluation else None)
+def _trace(graph: Graph, evaluation: Evaluation | None, options: RenderOptions) -> list[Doc]:
+    values = evaluation.values if evaluation else None
+    return [_node(row, options) for row in node_rows(graph, values)]
+
+
+def _steps(graph: Graph, sweep: ReversePass, options: RenderOptions) -> list[Doc]:
     return [
-        {"name": options.text(r.name), "expr": options.text(r.expr)}
-        | ({} if r.value is None else {"value": _num(r.value)})
-        for r in rows
+        {
+            "step": row.step,
+            "target": row.target,
+            "var": options.text(row.var),
+            "op": "+=" if row.accumulate else "=",
+            "symbolic": options.text(row.symbolic),
+            "local": options.text(row.local),
+            "partial": _num(row.partial),
+            "contribution": _num(row.contribution),
+            "adjoint": _num(row.adjoint),
+        }
+        for row in adjoint_rows(graph, sweep)
     ]
 
 
-def _dump(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=2)
+def _add_tangents(
+    trace: list[Doc],
+    graph: Graph,
+    passes: Sequence[ForwardPass],
+    labels: Sequence[str],
+    options: RenderOptions,
+) -> None:
+    """Each trace row gets its tangent rule and its tangent in every pass, by pass label."""
+    for item, row in zip(trace, tangent_rows(graph, passes)):
+        item["tangent_rule"] = options.text(row.rule)
+        item["tangent"] = _by_name(labels, row.tangents)
 
 
-def wengert_json(
-    graph: Graph, evaluation: Evaluation | None, options: RenderOptions, command: str = "wengert"
+_LONG_KEYS = ("trace", "adjoint_steps", "passes")
+
+
+def _dump(doc: Doc) -> str:
+    """Results first, the long traces last, so the answer is on a reader's first screen."""
+    ordered = {k: v for k, v in doc.items() if k not in _LONG_KEYS}
+    ordered.update((k, doc[k]) for k in _LONG_KEYS if k in doc)
+    return json.dumps(ordered, ensure_ascii=False, allow_nan=False, indent=2)
+
+
+def _trace_doc(
+    command: str, graph: Graph, evaluation: Evaluation | None, options: RenderOptions
 ) -> str:
     doc = _header(command, graph, evaluation)
-    values = evaluation.values if evaluation else None
-    doc["trace"] = [_node(row, options) for row in node_rows(graph, values)]
-    doc["outputs"] = _outputs(graph, options, evaluation)
+    doc["trace"] = _trace(graph, evaluation, options)
     return _dump(doc)
 
 
+def wengert_json(subject: Graph | Evaluation, options: RenderOptions) -> str:
+    """The Wengert list of a graph, or the primal trace of an evaluation."""
+    if isinstance(subject, Evaluation):
+        return _trace_doc("wengert", subject.graph, subject, options)
+    return _trace_doc("wengert", subject, None, options)
+
+
 def eval_json(evaluation: Evaluation, options: RenderOptions) -> str:
-    return wengert_json(evaluation.graph, evaluation, options, command="eval")
+    return _trace_doc("eval", evaluation.graph, evaluation, options)
+
+
+def _first_order(command: str, result: Jacobian, options: RenderOptions) -> Doc:
+    graph = result.graph
+    doc = _header(command, graph, result.evaluation)
+    doc["wrt"] = list(result.wrt_names)
+    doc["mode"] = result.mode
+    doc["trace"] = trace = _trace(graph, result.evaluation, options)
+    if result.mode == "forward":
+        _add_tangents(trace, graph, result.forward, result.wrt_names, options)
+    return doc
 
 
 def grad_json(result: Gradient, options: RenderOptions) -> str:
-    graph = result.graph
-    evaluation = result.evaluation
-    doc = _header("grad", graph, evaluation)
-    doc["gradient"] = dict(zip(graph.input_names, map(_num, result.gradient)))
-    doc["mode"] = result.mode
-    doc["trace"] = trace = [_node(row, options) for row in node_rows(graph, evaluation.values)]
-    if result.mode == "forward":
-        for item, row in zip(trace, tangent_rows(result)):
-            item["tangent_rule"] = options.text(row.rule)
-            item["tangent"] = dict(zip(graph.input_names, map(_num, row.tangents)))
-    else:
-        for item, bar in zip(trace, result.adjoints):
+    doc = _first_order("grad", result, options)
+    doc["gradient"] = _by_name(result.wrt_names, result.gradient)
+    if result.mode == "reverse":
+        (sweep,) = result.reverse
+        for item, bar in zip(doc["trace"], sweep.bars):
             item["adjoint"] = _num(bar)
-        doc["adjoint_steps"] = [
+        doc["adjoint_steps"] = _steps(result.graph, sweep, options)
+    return _dump(doc)
+
+
+def jacobian_json(result: Jacobian, options: RenderOptions) -> str:
+    doc = _first_order("jacobian", result, options)
+    doc["jacobian"] = [_nums(row) for row in result.matrix]
+    if result.cost is not None:
+        cost = result.cost
+        doc["cost"] = {
+            "n": cost.n,
+            "m": cost.m,
+            "nodes": cost.nodes,
+            "edges": cost.edges,
+            "forward": cost.forward,
+            "reverse": cost.reverse,
+            "choice": cost.choice,
+        }
+    if result.mode == "reverse":
+        doc["passes"] = [
             {
-                "step": row.step,
-                "target": row.target,
-                "var": options.text(row.var),
-                "op": "+=" if row.accumulate else "=",
-                "symbolic": options.text(row.symbolic),
-                "local": options.text(row.local),
-                "partial": _num(row.partial),
-                "contribution": _num(row.contribution),
-                "adjoint": _num(row.adjoint),
+                "seed": _nums(sweep.seed),
+                "adjoints": _nums(sweep.bars),
+                "steps": _steps(result.graph, sweep, options),
             }
-            for row in adjoint_rows(result)
+            for sweep in result.reverse
         ]
-    doc["outputs"] = _outputs(graph, options, evaluation)
+    return _dump(doc)
+
+
+def jvp_json(result: Jvp, options: RenderOptions) -> str:
+    graph = result.evaluation.graph
+    names = [graph.input_names[j] for j in result.wrt]
+    doc = _header("jvp", graph, result.evaluation)
+    doc["wrt"] = names
+    doc["direction"] = _by_name(names, result.direction)
+    doc["jvp"] = _nums(result.product)
+    doc["trace"] = trace = _trace(graph, result.evaluation, options)
+    for item, row in zip(trace, tangent_rows(graph, [result.sweep])):
+        item["tangent_rule"] = options.text(row.rule)
+        item["tangent"] = _num(row.tangents[0])
+    return _dump(doc)
+
+
+def vjp_json(result: Vjp, options: RenderOptions) -> str:
+    graph = result.evaluation.graph
+    names = [graph.input_names[j] for j in result.wrt]
+    doc = _header("vjp", graph, result.evaluation)
+    doc["wrt"] = names
+    doc["cotangent"] = _nums(result.cotangent)
+    doc["vjp"] = _by_name(names, result.product)
+    doc["trace"] = trace = _trace(graph, result.evaluation, options)
+    for item, bar in zip(trace, result.sweep.bars):
+        item["adjoint"] = _num(bar)
+    doc["adjoint_steps"] = _steps(graph, result.sweep, options)
+    return _dump(doc)
+
+
+def _second_order_trace(passes: Sequence[SecondOrderPass]) -> list[Doc]:
+    return [
+        {
+            "direction": _nums(p.direction),
+            "tangents": _nums(p.dots),
+            "adjoints": _nums(p.bars),
+            "adjoint_tangents": _nums(p.bar_dots),
+        }
+        for p in passes
+    ]
+
+
+def hessian_json(result: Hessian, options: RenderOptions) -> str:
+    graph = result.evaluation.graph
+    names = [graph.input_names[j] for j in result.wrt]
+    doc = _header("hessian", graph, result.evaluation)
+    doc["wrt"] = names
+    doc["gradient"] = _by_name(names, result.gradient)
+    doc["hessian"] = [_nums(row) for row in result.matrix]
+    doc["asymmetry"] = result.asymmetry
+    if options.trace:
+        doc["trace"] = _trace(graph, result.evaluation, options)
+        doc["passes"] = _second_order_trace(result.passes)
+    return _dump(doc)
+
+
+def hvp_json(result: Hvp, options: RenderOptions) -> str:
+    graph = result.evaluation.graph
+    names = [graph.input_names[j] for j in result.wrt]
+    doc = _header("hvp", graph, result.evaluation)
+    doc["wrt"] = names
+    doc["direction"] = _by_name(names, result.direction)
+    doc["gradient"] = _by_name(names, result.gradient)
+    doc["hvp"] = _by_name(names, result.product)
+    if options.trace:
+        doc["trace"] = _trace(graph, result.evaluation, options)
+        doc["passes"] = _second_order_trace([result.sweep])
     return _dump(doc)
