@@ -359,7 +359,8 @@ def _direction(
     """A direction over the ``wrt`` inputs, spread into a full input seed."""
     if len(direction) != len(columns):
         raise UsageError(
-            f"{what} has {len(direction)} numbers, but there are {len(columns)} inputs"
+            f"{what} has {_count(len(direction), 'number')}, "
+            f"but the function has {_count(len(columns), 'input')}"
         )
     if not all(math.isfinite(u) for u in direction):
         raise UsageError(f"{what} must hold finite numbers")
