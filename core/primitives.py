@@ -14,6 +14,7 @@ Conventions:
   evaluators report the node.
 - At kinks (``abs``, ``max``, ``min`` at their switching point, ``hypot(0, 0)``) the partials
   take the midpoint of the one-sided derivatives; ``relu'(0) = 0``. See the README's table.
+  ``H`` in the notation is the Heaviside step with H(0) = ½.
 - Notation templates use ``{0}``, ``{1}`` for the arguments, in Unicode; ``core.notation``
   derives the ASCII form.
 """
@@ -428,7 +429,7 @@ _TABLE: tuple[Primitive, ...] = (
         (lambda x, y, a: _kink_step(x, y), lambda x, y, a: _kink_step(y, x)),
         (_zero, _zero, _zero),
         "max({0}, {1})",
-        ("[{0} > {1}]", "[{1} > {0}]"),
+        ("H({0} − {1})", "H({1} − {0})"),
     ),
     _prim(
         "min",
@@ -436,7 +437,7 @@ _TABLE: tuple[Primitive, ...] = (
         (lambda x, y, a: _kink_step(y, x), lambda x, y, a: _kink_step(x, y)),
         (_zero, _zero, _zero),
         "min({0}, {1})",
-        ("[{0} < {1}]", "[{1} < {0}]"),
+        ("H({1} − {0})", "H({0} − {1})"),
     ),
     _prim(
         "hypot",

@@ -4,8 +4,9 @@ Each sweep is one loop over ``graph.nodes``; values live in per-sweep lists inde
 apart from the graph. Both derivative modes read the same local partials (computed once per
 point from the primitive table): forward ``v̇ᵢ = Σₖ ∂vᵢ/∂vₖ · v̇ₖ``, reverse ``v̄ₖ += v̄ᵢ · ∂vᵢ/∂vₖ``.
 
-A zero tangent or adjoint contributes exactly zero, even through an infinite partial: the
-derivative of ``x1 + sqrt(x2)`` with respect to ``x1`` at ``x2 = 0`` is 1, not NaN.
+A product with a zero factor contributes exactly zero, even when the other factor is infinite
+or NaN (0·∞ = 0): the derivative of ``x1 + sqrt(x2)`` with respect to ``x1`` at ``x2 = 0`` is 1,
+not NaN, and both modes agree on ``x2*sqrt(x1)`` at the origin (0, not an error in one of them).
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def tangent(graph: Graph, partials: Partials, seed: Sequence[float]) -> list[flo
         for operand, d in zip(nodes[i].operands, partials[i]):
             if type(operand) is int:
                 t = dots[operand]
-                if t != 0.0:
+                if t != 0.0 and d != 0.0:
                     acc += d * t
         dots[i] = acc
     return dots
@@ -148,7 +149,7 @@ def adjoint(
         for k, (operand, d) in enumerate(zip(nodes[i].operands, partials[i])):
             if type(operand) is not int:
                 continue
-            contribution = bar * d if bar != 0.0 else 0.0
+            contribution = bar * d if bar != 0.0 and d != 0.0 else 0.0
             bars[operand] += contribution
             if record:
                 steps.append(
@@ -214,14 +215,16 @@ def second_order_adjoint(
         for k, operand in enumerate(operands):
             if type(operand) is not int:
                 continue
-            if bar != 0.0:
-                bars[operand] += bar * first[k]
-            acc = bar_dot * first[k] if bar_dot != 0.0 else 0.0
+            d = first[k]
+            if bar != 0.0 and d != 0.0:
+                bars[operand] += bar * d
+            acc = bar_dot * d if bar_dot != 0.0 and d != 0.0 else 0.0
             if bar != 0.0:
                 curvature = 0.0
                 for m, other in enumerate(operands):
-                    if type(other) is int and dots[other] != 0.0:
-                        curvature += second[pair_index(k, m, arity)] * dots[other]
+                    dd = second[pair_index(k, m, arity)]
+                    if type(other) is int and dots[other] != 0.0 and dd != 0.0:
+                        curvature += dd * dots[other]
                 if curvature != 0.0:
                     acc += bar * curvature
             bar_dots[operand] += acc

@@ -141,3 +141,14 @@ def test_operator_usage_errors(call, fragment: str) -> None:  # type: ignore[no-
 def test_infinite_second_derivative_is_reported() -> None:
     with pytest.raises(NonFiniteError, match="second partial"):
         hessian(parse("x^1.5 + y"), {"x": 0.0, "y": 1.0})
+
+
+@pytest.mark.parametrize("text", ["x2*sqrt(x1)", "sqrt(x1*x2)", "x1*atan2(x2, x3)"])
+def test_zero_times_infinite_partial_is_zero_in_both_modes(text: str) -> None:
+    # Along every axis through the origin these functions are constant, so each partial is 0;
+    # 0·∞ = 0 in both sweeps keeps the modes in agreement (found by the property tests).
+    graph = parse(text)
+    at = dict.fromkeys(graph.input_names, 0.0)
+    forward = gradient(graph, at, "forward").gradient
+    reverse = gradient(graph, at, "reverse").gradient
+    assert forward == reverse == (0.0,) * graph.n_inputs
