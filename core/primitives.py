@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 Fn = Callable[..., float]
 
@@ -61,7 +62,12 @@ def pair_index(i: int, j: int, arity: int) -> int:
     return i * arity - i * (i - 1) // 2 + (j - i)
 
 
-# --- helpers that turn a blow-up into inf/nan instead of an exception -------------------------
+# --- the arithmetic a rule may use ---------------------------------------------------------------
+#
+# Rules are written once, against a namespace ``m`` of elementary functions. ``ScalarMath`` gives
+# Python floats (``math``, raising outside the domain as ``math`` does); ``core.vectorized`` gives
+# NumPy arrays for batches of points. Helpers marked "safe" never raise: a blow-up becomes ±inf
+# or nan, which the evaluators report. ``where`` evaluates both branches, so both must be safe.
 
 
 def _div(a: float, b: float) -> float:
@@ -73,8 +79,8 @@ def _div(a: float, b: float) -> float:
     return a / b
 
 
-def _pow(x: float, y: float) -> float:
-    """x ** y with IEEE semantics: inf for zero to a negative power, nan outside the domain."""
+def _powi(x: float, y: float) -> float:
+    """x ** y, safe: inf for zero to a negative power, nan outside the domain."""
     try:
         return math.pow(x, y)
     except ValueError:
@@ -83,20 +89,14 @@ def _pow(x: float, y: float) -> float:
         return INF
 
 
-def _log(x: float) -> float:
+def _log0(x: float) -> float:
+    """ln x, safe: -inf at 0, nan below."""
     return -INF if x == 0.0 else (math.log(x) if x > 0 else NAN)
 
 
 def _cbrt(x: float) -> float:
     # math.cbrt is Python 3.11+; the fallback is exact for perfect cubes up to rounding.
     return math.copysign(abs(x) ** (1.0 / 3.0), x)
-
-
-_CBRT: Fn = getattr(math, "cbrt", _cbrt)
-
-
-def _zero(*_: float) -> float:
-    return 0.0
 
 
 def _sigmoid(x: float) -> float:
@@ -111,56 +111,48 @@ def _softplus(x: float) -> float:
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
-def _pow_value(x: float, y: float) -> float:
-    return math.pow(x, y)
+def _where(condition: bool, a: float, b: float) -> float:
+    return a if condition else b
 
 
-def _pow_dx(x: float, y: float, ans: float) -> float:
-    return 0.0 if y == 0.0 else y * _pow(x, y - 1.0)
+class ScalarMath:
+    """Elementary functions of Python floats, for the rules of the primitive table."""
+
+    exp = staticmethod(math.exp)
+    log = staticmethod(math.log)
+    log2 = staticmethod(math.log2)
+    log10 = staticmethod(math.log10)
+    log1p = staticmethod(math.log1p)
+    expm1 = staticmethod(math.expm1)
+    sqrt = staticmethod(math.sqrt)
+    cbrt = staticmethod(getattr(math, "cbrt", _cbrt))
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
+    tan = staticmethod(math.tan)
+    asin = staticmethod(math.asin)
+    acos = staticmethod(math.acos)
+    atan = staticmethod(math.atan)
+    atan2 = staticmethod(math.atan2)
+    sinh = staticmethod(math.sinh)
+    cosh = staticmethod(math.cosh)
+    tanh = staticmethod(math.tanh)
+    asinh = staticmethod(math.asinh)
+    acosh = staticmethod(math.acosh)
+    atanh = staticmethod(math.atanh)
+    hypot = staticmethod(math.hypot)
+    pow = staticmethod(math.pow)
+    maximum = staticmethod(max)
+    minimum = staticmethod(min)
+    sigmoid = staticmethod(_sigmoid)
+    softplus = staticmethod(_softplus)
+    where = staticmethod(_where)
+    div = staticmethod(_div)  # safe
+    powi = staticmethod(_powi)  # safe
+    log0 = staticmethod(_log0)  # safe
 
 
-def _pow_dy(x: float, y: float, ans: float) -> float:
-    # d/dy x^y = x^y ln x; at x = 0 and y > 0, x^y is identically 0 near y, so the slope is 0.
-    if x == 0.0 and y > 0.0:
-        return 0.0
-    return ans * _log(x)
-
-
-def _pow_dxdx(x: float, y: float, ans: float) -> float:
-    return 0.0 if y in (0.0, 1.0) else y * (y - 1.0) * _pow(x, y - 2.0)
-
-
-def _pow_dxdy(x: float, y: float, ans: float) -> float:
-    # d/dy (y x^(y-1)) = x^(y-1) (1 + y ln x)
-    if y == 0.0:
-        return _div(1.0, x)
-    if x == 0.0 and y > 1.0:
-        return 0.0
-    return _pow(x, y - 1.0) * (1.0 + y * _log(x))
-
-
-def _pow_dydy(x: float, y: float, ans: float) -> float:
-    if x == 0.0 and y > 0.0:
-        return 0.0
-    lx = _log(x)
-    return ans * lx * lx
-
-
-def _kink_step(a: float, b: float) -> float:
-    """∂max(a, b)/∂a: 1 if a wins, 0 if b wins, ½ on a tie (midpoint of the one-sided slopes)."""
-    return 1.0 if a > b else (0.0 if a < b else 0.5)
-
-
-def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
-
-
-def _hypot_partial(a: float, b: float, ans: float) -> float:
-    return 0.0 if ans == 0.0 else a / ans
-
-
-def _r2(y: float, x: float) -> float:
-    return x * x + y * y
+def _zero(*_: float) -> float:
+    return 0.0
 
 
 def _prim(
@@ -179,279 +171,317 @@ def _prim(
     return Primitive(name, arity, value, partials, second, notation, partial_notation, domain, kind)
 
 
-_TABLE: tuple[Primitive, ...] = (
-    # --- arithmetic operators ------------------------------------------------------------------
-    _prim("neg", lambda x: -x, (lambda x, a: -1.0,), (_zero,), "−{0}", ("−1",), kind="operator"),
-    _prim(
-        "add",
-        lambda x, y: x + y,
-        (lambda x, y, a: 1.0, lambda x, y, a: 1.0),
-        (_zero, _zero, _zero),
-        "{0} + {1}",
-        ("1", "1"),
-        kind="operator",
-    ),
-    _prim(
-        "sub",
-        lambda x, y: x - y,
-        (lambda x, y, a: 1.0, lambda x, y, a: -1.0),
-        (_zero, _zero, _zero),
-        "{0} − {1}",
-        ("1", "−1"),
-        kind="operator",
-    ),
-    _prim(
-        "mul",
-        lambda x, y: x * y,
-        (lambda x, y, a: y, lambda x, y, a: x),
-        (_zero, lambda x, y, a: 1.0, _zero),
-        "{0} × {1}",
-        ("{1}", "{0}"),
-        kind="operator",
-    ),
-    _prim(
-        "div",
-        lambda x, y: x / y,
-        (lambda x, y, a: _div(1.0, y), lambda x, y, a: _div(-a, y)),
-        (_zero, lambda x, y, a: _div(-1.0, y * y), lambda x, y, a: _div(2.0 * a, y * y)),
-        "{0} / {1}",
-        ("1/{1}", "−{0}/{1}²"),
-        domain="a nonzero divisor",
-        kind="operator",
-    ),
-    _prim(
-        "pow",
-        _pow_value,
-        (_pow_dx, _pow_dy),
-        (_pow_dxdx, _pow_dxdy, _pow_dydy),
-        "{0}^{1}",
-        ("{1}·{0}^({1} − 1)", "{0}^{1}·ln {0}"),
-        domain="x > 0, or x = 0 with y ≥ 0, or x < 0 with an integer y",
-    ),
-    # --- exponentials and logarithms -----------------------------------------------------------
-    _prim("exp", math.exp, (lambda x, a: a,), (lambda x, a: a,), "exp {0}", ("exp {0}",)),
-    _prim(
-        "log",
-        math.log,
-        (lambda x, a: _div(1.0, x),),
-        (lambda x, a: _div(-1.0, x * x),),
-        "ln {0}",
-        ("1/{0}",),
-        domain="x > 0",
-    ),
-    _prim(
-        "log2",
-        math.log2,
-        (lambda x, a: _div(1.0, x * LN2),),
-        (lambda x, a: _div(-1.0, x * x * LN2),),
-        "log2 {0}",
-        ("1/({0} ln 2)",),
-        domain="x > 0",
-    ),
-    _prim(
-        "log10",
-        math.log10,
-        (lambda x, a: _div(1.0, x * LN10),),
-        (lambda x, a: _div(-1.0, x * x * LN10),),
-        "log10 {0}",
-        ("1/({0} ln 10)",),
-        domain="x > 0",
-    ),
-    _prim(
-        "log1p",
-        math.log1p,
-        (lambda x, a: _div(1.0, 1.0 + x),),
-        (lambda x, a: _div(-1.0, (1.0 + x) * (1.0 + x)),),
-        "log1p {0}",
-        ("1/(1 + {0})",),
-        domain="x > −1",
-    ),
-    _prim(
-        "expm1",
-        math.expm1,
-        (lambda x, a: a + 1.0,),
-        (lambda x, a: a + 1.0,),
-        "expm1 {0}",
-        ("exp {0}",),
-    ),
-    _prim(
-        "sqrt",
-        math.sqrt,
-        (lambda x, a: _div(0.5, a),),
-        (lambda x, a: _div(-0.25, x * a),),
-        "√{0}",
-        ("1/(2√{0})",),
-        domain="x ≥ 0",
-    ),
-    _prim(
-        "cbrt",
-        _CBRT,
-        (lambda x, a: _div(1.0, 3.0 * a * a),),
-        (lambda x, a: _div(-2.0, 9.0 * a * a * a * a * a),),
-        "∛{0}",
-        ("1/(3∛{0}²)",),
-    ),
-    # --- trigonometric ---------------------------------------------------------------------
-    _prim(
-        "sin", math.sin, (lambda x, a: math.cos(x),), (lambda x, a: -a,), "sin {0}", ("cos {0}",)
-    ),
-    _prim(
-        "cos", math.cos, (lambda x, a: -math.sin(x),), (lambda x, a: -a,), "cos {0}", ("−sin {0}",)
-    ),
-    _prim(
-        "tan",
-        math.tan,
-        (lambda x, a: 1.0 + a * a,),
-        (lambda x, a: 2.0 * a * (1.0 + a * a),),
-        "tan {0}",
-        ("1 + tan² {0}",),
-    ),
-    _prim(
-        "asin",
-        math.asin,
-        (lambda x, a: _div(1.0, math.sqrt(1.0 - x * x)),),
-        (lambda x, a: _div(x, _pow(1.0 - x * x, 1.5)),),
-        "asin {0}",
-        ("1/√(1 − {0}²)",),
-        domain="−1 ≤ x ≤ 1",
-    ),
-    _prim(
-        "acos",
-        math.acos,
-        (lambda x, a: _div(-1.0, math.sqrt(1.0 - x * x)),),
-        (lambda x, a: _div(-x, _pow(1.0 - x * x, 1.5)),),
-        "acos {0}",
-        ("−1/√(1 − {0}²)",),
-        domain="−1 ≤ x ≤ 1",
-    ),
-    _prim(
-        "atan",
-        math.atan,
-        (lambda x, a: 1.0 / (1.0 + x * x),),
-        (lambda x, a: -2.0 * x / ((1.0 + x * x) * (1.0 + x * x)),),
-        "atan {0}",
-        ("1/(1 + {0}²)",),
-    ),
-    _prim(
-        "atan2",
-        math.atan2,
-        (lambda y, x, a: _div(x, _r2(y, x)), lambda y, x, a: _div(-y, _r2(y, x))),
-        (
-            lambda y, x, a: _div(-2.0 * x * y, _r2(y, x) * _r2(y, x)),
-            lambda y, x, a: _div(y * y - x * x, _r2(y, x) * _r2(y, x)),
-            lambda y, x, a: _div(2.0 * x * y, _r2(y, x) * _r2(y, x)),
+def build_table(m: Any) -> tuple[Primitive, ...]:
+    """Every primitive's rules, written once against the elementary functions of ``m``."""
+
+    def step(a: Any, b: Any) -> Any:
+        """∂max(a, b)/∂a: 1 if a wins, 0 if b wins, ½ on a tie (the midpoint)."""
+        return m.where(a > b, 1.0, m.where(a < b, 0.0, 0.5))
+
+    def sign(x: Any) -> Any:
+        return m.where(x > 0.0, 1.0, m.where(x < 0.0, -1.0, 0.0))
+
+    def hypot_partial(a: Any, b: Any, ans: Any) -> Any:
+        return m.where(ans == 0.0, 0.0, m.div(a, ans))
+
+    def r2(y: Any, x: Any) -> Any:
+        return x * x + y * y
+
+    def pow_dx(x: Any, y: Any, ans: Any) -> Any:
+        return m.where(y == 0.0, 0.0, y * m.powi(x, y - 1.0))
+
+    def pow_dy(x: Any, y: Any, ans: Any) -> Any:
+        # d/dy x^y = x^y ln x; at x = 0 and y > 0, x^y is identically 0 near y: the slope is 0.
+        return m.where((x == 0.0) & (y > 0.0), 0.0, ans * m.log0(x))
+
+    def pow_dxdx(x: Any, y: Any, ans: Any) -> Any:
+        return m.where((y == 0.0) | (y == 1.0), 0.0, y * (y - 1.0) * m.powi(x, y - 2.0))
+
+    def pow_dxdy(x: Any, y: Any, ans: Any) -> Any:
+        # d/dy (y x^(y-1)) = x^(y-1) (1 + y ln x)
+        general = m.where((x == 0.0) & (y > 1.0), 0.0, m.powi(x, y - 1.0) * (1.0 + y * m.log0(x)))
+        return m.where(y == 0.0, m.div(1.0, x), general)
+
+    def pow_dydy(x: Any, y: Any, ans: Any) -> Any:
+        lx = m.log0(x)
+        return m.where((x == 0.0) & (y > 0.0), 0.0, ans * lx * lx)
+
+    return (
+        # --- arithmetic operators ---
+        _prim(
+            "neg", lambda x: -x, (lambda x, a: -1.0,), (_zero,), "−{0}", ("−1",), kind="operator"
         ),
-        "atan2({0}, {1})",
-        ("{1}/({0}² + {1}²)", "−{0}/({0}² + {1}²)"),
-    ),
-    # --- hyperbolic ------------------------------------------------------------------------
-    _prim(
-        "sinh",
-        math.sinh,
-        (lambda x, a: math.cosh(x),),
-        (lambda x, a: a,),
-        "sinh {0}",
-        ("cosh {0}",),
-    ),
-    _prim(
-        "cosh",
-        math.cosh,
-        (lambda x, a: math.sinh(x),),
-        (lambda x, a: a,),
-        "cosh {0}",
-        ("sinh {0}",),
-    ),
-    _prim(
-        "tanh",
-        math.tanh,
-        (lambda x, a: 1.0 - a * a,),
-        (lambda x, a: -2.0 * a * (1.0 - a * a),),
-        "tanh {0}",
-        ("1 − tanh² {0}",),
-    ),
-    _prim(
-        "asinh",
-        math.asinh,
-        (lambda x, a: 1.0 / math.sqrt(1.0 + x * x),),
-        (lambda x, a: _div(-x, _pow(1.0 + x * x, 1.5)),),
-        "asinh {0}",
-        ("1/√({0}² + 1)",),
-    ),
-    _prim(
-        "acosh",
-        math.acosh,
-        (lambda x, a: _div(1.0, math.sqrt(x * x - 1.0)),),
-        (lambda x, a: _div(-x, _pow(x * x - 1.0, 1.5)),),
-        "acosh {0}",
-        ("1/√({0}² − 1)",),
-        domain="x ≥ 1",
-    ),
-    _prim(
-        "atanh",
-        math.atanh,
-        (lambda x, a: _div(1.0, 1.0 - x * x),),
-        (lambda x, a: _div(2.0 * x, (1.0 - x * x) * (1.0 - x * x)),),
-        "atanh {0}",
-        ("1/(1 − {0}²)",),
-        domain="−1 < x < 1",
-    ),
-    # --- machine learning ------------------------------------------------------------------
-    _prim(
-        "sigmoid",
-        _sigmoid,
-        (lambda x, a: a * (1.0 - a),),
-        (lambda x, a: a * (1.0 - a) * (1.0 - 2.0 * a),),
-        "sigmoid {0}",
-        ("sigmoid {0}·(1 − sigmoid {0})",),
-    ),
-    _prim(
-        "softplus",
-        _softplus,
-        (lambda x, a: _sigmoid(x),),
-        (lambda x, a: _sigmoid(x) * (1.0 - _sigmoid(x)),),
-        "softplus {0}",
-        ("sigmoid {0}",),
-    ),
-    _prim(
-        "relu",
-        lambda x: x if x > 0.0 else 0.0,
-        # relu'(0) = 0, as in PyTorch and JAX (not the midpoint): what ML users expect.
-        (lambda x, a: 1.0 if x > 0.0 else 0.0,),
-        (_zero,),
-        "relu {0}",
-        ("[{0} > 0]",),
-    ),
-    # --- piecewise -------------------------------------------------------------------------
-    _prim("abs", abs, (lambda x, a: _sign(x),), (_zero,), "|{0}|", ("sign {0}",)),
-    _prim(
-        "max",
-        max,
-        (lambda x, y, a: _kink_step(x, y), lambda x, y, a: _kink_step(y, x)),
-        (_zero, _zero, _zero),
-        "max({0}, {1})",
-        ("H({0} − {1})", "H({1} − {0})"),
-    ),
-    _prim(
-        "min",
-        min,
-        (lambda x, y, a: _kink_step(y, x), lambda x, y, a: _kink_step(x, y)),
-        (_zero, _zero, _zero),
-        "min({0}, {1})",
-        ("H({1} − {0})", "H({0} − {1})"),
-    ),
-    _prim(
-        "hypot",
-        math.hypot,
-        (lambda x, y, a: _hypot_partial(x, y, a), lambda x, y, a: _hypot_partial(y, x, a)),
-        (
-            lambda x, y, a: _div(y * y, a * a * a),
-            lambda x, y, a: _div(-x * y, a * a * a),
-            lambda x, y, a: _div(x * x, a * a * a),
+        _prim(
+            "add",
+            lambda x, y: x + y,
+            (lambda x, y, a: 1.0, lambda x, y, a: 1.0),
+            (_zero, _zero, _zero),
+            "{0} + {1}",
+            ("1", "1"),
+            kind="operator",
         ),
-        "hypot({0}, {1})",
-        ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"),
-    ),
-)
+        _prim(
+            "sub",
+            lambda x, y: x - y,
+            (lambda x, y, a: 1.0, lambda x, y, a: -1.0),
+            (_zero, _zero, _zero),
+            "{0} − {1}",
+            ("1", "−1"),
+            kind="operator",
+        ),
+        _prim(
+            "mul",
+            lambda x, y: x * y,
+            (lambda x, y, a: y, lambda x, y, a: x),
+            (_zero, lambda x, y, a: 1.0, _zero),
+            "{0} × {1}",
+            ("{1}", "{0}"),
+            kind="operator",
+        ),
+        _prim(
+            "div",
+            lambda x, y: x / y,
+            (lambda x, y, a: m.div(1.0, y), lambda x, y, a: m.div(-a, y)),
+            (_zero, lambda x, y, a: m.div(-1.0, y * y), lambda x, y, a: m.div(2.0 * a, y * y)),
+            "{0} / {1}",
+            ("1/{1}", "−{0}/{1}²"),
+            domain="a nonzero divisor",
+            kind="operator",
+        ),
+        _prim(
+            "pow",
+            m.pow,
+            (pow_dx, pow_dy),
+            (pow_dxdx, pow_dxdy, pow_dydy),
+            "{0}^{1}",
+            ("{1}·{0}^({1} − 1)", "{0}^{1}·ln {0}"),
+            domain="x > 0, or x = 0 with y ≥ 0, or x < 0 with an integer y",
+        ),
+        # --- exponentials and logarithms ---
+        _prim("exp", m.exp, (lambda x, a: a,), (lambda x, a: a,), "exp {0}", ("exp {0}",)),
+        _prim(
+            "log",
+            m.log,
+            (lambda x, a: m.div(1.0, x),),
+            (lambda x, a: m.div(-1.0, x * x),),
+            "ln {0}",
+            ("1/{0}",),
+            domain="x > 0",
+        ),
+        _prim(
+            "log2",
+            m.log2,
+            (lambda x, a: m.div(1.0, x * LN2),),
+            (lambda x, a: m.div(-1.0, x * x * LN2),),
+            "log2 {0}",
+            ("1/({0} ln 2)",),
+            domain="x > 0",
+        ),
+        _prim(
+            "log10",
+            m.log10,
+            (lambda x, a: m.div(1.0, x * LN10),),
+            (lambda x, a: m.div(-1.0, x * x * LN10),),
+            "log10 {0}",
+            ("1/({0} ln 10)",),
+            domain="x > 0",
+        ),
+        _prim(
+            "log1p",
+            m.log1p,
+            (lambda x, a: m.div(1.0, 1.0 + x),),
+            (lambda x, a: m.div(-1.0, (1.0 + x) * (1.0 + x)),),
+            "log1p {0}",
+            ("1/(1 + {0})",),
+            domain="x > −1",
+        ),
+        _prim(
+            "expm1",
+            m.expm1,
+            (lambda x, a: a + 1.0,),
+            (lambda x, a: a + 1.0,),
+            "expm1 {0}",
+            ("exp {0}",),
+        ),
+        _prim(
+            "sqrt",
+            m.sqrt,
+            (lambda x, a: m.div(0.5, a),),
+            (lambda x, a: m.div(-0.25, x * a),),
+            "√{0}",
+            ("1/(2√{0})",),
+            domain="x ≥ 0",
+        ),
+        _prim(
+            "cbrt",
+            m.cbrt,
+            (lambda x, a: m.div(1.0, 3.0 * a * a),),
+            (lambda x, a: m.div(-2.0, 9.0 * a * a * a * a * a),),
+            "∛{0}",
+            ("1/(3∛{0}²)",),
+        ),
+        # --- trigonometric ---
+        _prim("sin", m.sin, (lambda x, a: m.cos(x),), (lambda x, a: -a,), "sin {0}", ("cos {0}",)),
+        _prim(
+            "cos", m.cos, (lambda x, a: -m.sin(x),), (lambda x, a: -a,), "cos {0}", ("−sin {0}",)
+        ),
+        _prim(
+            "tan",
+            m.tan,
+            (lambda x, a: 1.0 + a * a,),
+            (lambda x, a: 2.0 * a * (1.0 + a * a),),
+            "tan {0}",
+            ("1 + tan² {0}",),
+        ),
+        _prim(
+            "asin",
+            m.asin,
+            (lambda x, a: m.div(1.0, m.sqrt(1.0 - x * x)),),
+            (lambda x, a: m.div(x, m.powi(1.0 - x * x, 1.5)),),
+            "asin {0}",
+            ("1/√(1 − {0}²)",),
+            domain="−1 ≤ x ≤ 1",
+        ),
+        _prim(
+            "acos",
+            m.acos,
+            (lambda x, a: m.div(-1.0, m.sqrt(1.0 - x * x)),),
+            (lambda x, a: m.div(-x, m.powi(1.0 - x * x, 1.5)),),
+            "acos {0}",
+            ("−1/√(1 − {0}²)",),
+            domain="−1 ≤ x ≤ 1",
+        ),
+        _prim(
+            "atan",
+            m.atan,
+            (lambda x, a: 1.0 / (1.0 + x * x),),
+            (lambda x, a: -2.0 * x / ((1.0 + x * x) * (1.0 + x * x)),),
+            "atan {0}",
+            ("1/(1 + {0}²)",),
+        ),
+        _prim(
+            "atan2",
+            m.atan2,
+            (lambda y, x, a: m.div(x, r2(y, x)), lambda y, x, a: m.div(-y, r2(y, x))),
+            (
+                lambda y, x, a: m.div(-2.0 * x * y, r2(y, x) * r2(y, x)),
+                lambda y, x, a: m.div(y * y - x * x, r2(y, x) * r2(y, x)),
+                lambda y, x, a: m.div(2.0 * x * y, r2(y, x) * r2(y, x)),
+            ),
+            "atan2({0}, {1})",
+            ("{1}/({0}² + {1}²)", "−{0}/({0}² + {1}²)"),
+        ),
+        # --- hyperbolic ---
+        _prim(
+            "sinh",
+            m.sinh,
+            (lambda x, a: m.cosh(x),),
+            (lambda x, a: a,),
+            "sinh {0}",
+            ("cosh {0}",),
+        ),
+        _prim(
+            "cosh",
+            m.cosh,
+            (lambda x, a: m.sinh(x),),
+            (lambda x, a: a,),
+            "cosh {0}",
+            ("sinh {0}",),
+        ),
+        _prim(
+            "tanh",
+            m.tanh,
+            (lambda x, a: 1.0 - a * a,),
+            (lambda x, a: -2.0 * a * (1.0 - a * a),),
+            "tanh {0}",
+            ("1 − tanh² {0}",),
+        ),
+        _prim(
+            "asinh",
+            m.asinh,
+            (lambda x, a: 1.0 / m.sqrt(1.0 + x * x),),
+            (lambda x, a: m.div(-x, m.powi(1.0 + x * x, 1.5)),),
+            "asinh {0}",
+            ("1/√({0}² + 1)",),
+        ),
+        _prim(
+            "acosh",
+            m.acosh,
+            (lambda x, a: m.div(1.0, m.sqrt(x * x - 1.0)),),
+            (lambda x, a: m.div(-x, m.powi(x * x - 1.0, 1.5)),),
+            "acosh {0}",
+            ("1/√({0}² − 1)",),
+            domain="x ≥ 1",
+        ),
+        _prim(
+            "atanh",
+            m.atanh,
+            (lambda x, a: m.div(1.0, 1.0 - x * x),),
+            (lambda x, a: m.div(2.0 * x, (1.0 - x * x) * (1.0 - x * x)),),
+            "atanh {0}",
+            ("1/(1 − {0}²)",),
+            domain="−1 < x < 1",
+        ),
+        # --- machine learning ---
+        _prim(
+            "sigmoid",
+            m.sigmoid,
+            (lambda x, a: a * (1.0 - a),),
+            (lambda x, a: a * (1.0 - a) * (1.0 - 2.0 * a),),
+            "sigmoid {0}",
+            ("sigmoid {0}·(1 − sigmoid {0})",),
+        ),
+        _prim(
+            "softplus",
+            m.softplus,
+            (lambda x, a: m.sigmoid(x),),
+            (lambda x, a: m.sigmoid(x) * (1.0 - m.sigmoid(x)),),
+            "softplus {0}",
+            ("sigmoid {0}",),
+        ),
+        _prim(
+            "relu",
+            lambda x: m.where(x > 0.0, x, 0.0),
+            # relu'(0) = 0, as in PyTorch and JAX (not the midpoint): what ML users expect.
+            (lambda x, a: m.where(x > 0.0, 1.0, 0.0),),
+            (_zero,),
+            "relu {0}",
+            ("[{0} > 0]",),
+        ),
+        # --- piecewise ---
+        _prim("abs", abs, (lambda x, a: sign(x),), (_zero,), "|{0}|", ("sign {0}",)),
+        _prim(
+            "max",
+            m.maximum,
+            (lambda x, y, a: step(x, y), lambda x, y, a: step(y, x)),
+            (_zero, _zero, _zero),
+            "max({0}, {1})",
+            ("H({0} − {1})", "H({1} − {0})"),
+        ),
+        _prim(
+            "min",
+            m.minimum,
+            (lambda x, y, a: step(y, x), lambda x, y, a: step(x, y)),
+            (_zero, _zero, _zero),
+            "min({0}, {1})",
+            ("H({1} − {0})", "H({0} − {1})"),
+        ),
+        _prim(
+            "hypot",
+            m.hypot,
+            (lambda x, y, a: hypot_partial(x, y, a), lambda x, y, a: hypot_partial(y, x, a)),
+            (
+                lambda x, y, a: m.div(y * y, a * a * a),
+                lambda x, y, a: m.div(-x * y, a * a * a),
+                lambda x, y, a: m.div(x * x, a * a * a),
+            ),
+            "hypot({0}, {1})",
+            ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"),
+        ),
+    )
+
+
+_TABLE = build_table(ScalarMath)
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 

@@ -1,0 +1,410 @@
+"""Batches of points: the same sweeps, run once over NumPy arrays (one array per node).
+
+The rules come from the one primitive table, built against NumPy's elementary functions
+(``build_table(NumpyMath)``), so nothing is written twice. The array sweeps skip the per-element
+bookkeeping of the scalar ones (zero skipping, domain checks); instead, every point whose
+result is not finite is recomputed by the scalar path, which either raises the exact error the
+single-point command gives or applies the 0·∞ = 0 convention. So a batch gives the same numbers
+and the same errors as one call per point, at array speed.
+
+NumPy is imported only here, and this module only for batches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .derivatives import JacobianMode, advise, resolve_wrt
+from .errors import AutodiffError, MathError, PointError
+from .graph import Const, Graph
+from .primitives import Primitive, build_table, pair_index
+from .records import columns, compute, record
+
+Array = np.ndarray
+
+
+def _sigmoid(x: Array) -> Array:
+    # The scalar formula on both branches, so that neither exp overflows.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _softplus(x: Array) -> Array:
+    return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
+
+
+class NumpyMath:
+    """Elementary functions of arrays, for the rules of the primitive table (IEEE: never raise)."""
+
+    exp = np.exp
+    log = np.log
+    log2 = np.log2
+    log10 = np.log10
+    log1p = np.log1p
+    expm1 = np.expm1
+    sqrt = np.sqrt
+    cbrt = np.cbrt
+    sin = np.sin
+    cos = np.cos
+    tan = np.tan
+    asin = np.arcsin
+    acos = np.arccos
+    atan = np.arctan
+    atan2 = np.arctan2
+    sinh = np.sinh
+    cosh = np.cosh
+    tanh = np.tanh
+    asinh = np.arcsinh
+    acosh = np.arccosh
+    atanh = np.arctanh
+    hypot = np.hypot
+    pow = np.power
+    maximum = np.maximum
+    minimum = np.minimum
+    sigmoid = staticmethod(_sigmoid)
+    softplus = staticmethod(_softplus)
+    where = np.where
+    div = np.divide
+    powi = np.power
+    log0 = np.log
+
+
+@lru_cache(maxsize=1)
+def array_table() -> dict[str, Primitive]:
+    return {p.name: p for p in build_table(NumpyMath)}
+
+
+# --- array sweeps --------------------------------------------------------------------------------
+# A value is a float (a constant, or a derivative that is the same at every point) or an array.
+
+Value = Any
+
+
+def _args(values: Sequence[Value], operands: tuple[int | Const, ...]) -> list[Value]:
+    return [values[a] if type(a) is int else a.value for a in operands]  # type: ignore[union-attr,index]
+
+
+def primal_arrays(graph: Graph, inputs: Sequence[Array]) -> list[Value]:
+    table = array_table()
+    values: list[Value] = list(inputs) + [None] * (len(graph.nodes) - graph.n_inputs)
+    for i in range(graph.n_inputs, len(graph.nodes)):
+        node = graph.nodes[i]
+        values[i] = table[node.op].value(*_args(values, node.operands))
+    return values
+
+
+def partial_arrays(graph: Graph, values: Sequence[Value]) -> list[tuple[Value, ...]]:
+    table = array_table()
+    partials: list[tuple[Value, ...]] = [()] * len(graph.nodes)
+    for i in range(graph.n_inputs, len(graph.nodes)):
+        node = graph.nodes[i]
+        rules = table[node.op].partials
+        args = _args(values, node.operands)
+        partials[i] = tuple(
+            rules[k](*args, values[i]) if type(a) is int else 0.0
+            for k, a in enumerate(node.operands)
+        )
+    return partials
+
+
+def second_partial_arrays(graph: Graph, values: Sequence[Value]) -> list[tuple[Value, ...]]:
+    table = array_table()
+    seconds: list[tuple[Value, ...]] = [()] * len(graph.nodes)
+    for i in range(graph.n_inputs, len(graph.nodes)):
+        node = graph.nodes[i]
+        primitive = table[node.op]
+        args = _args(values, node.operands)
+        arity = len(node.operands)
+        seconds[i] = tuple(
+            primitive.second[pair_index(k, m, arity)](*args, values[i])
+            for k in range(arity)
+            for m in range(k, arity)
+        )
+    return seconds
+
+
+def _mul(a: Value, b: Value) -> Value:
+    """a·b, keeping exact zeros and ones symbolic so that constant partials cost nothing."""
+    if isinstance(a, float):
+        if a == 0.0:
+            return 0.0
+        if a == 1.0:
+            return b
+    if isinstance(b, float):
+        if b == 0.0:
+            return 0.0
+        if b == 1.0:
+            return a
+    return a * b
+
+
+def _add(a: Value, b: Value) -> Value:
+    if isinstance(a, float) and a == 0.0:
+        return b
+    if isinstance(b, float) and b == 0.0:
+        return a
+    return a + b
+
+
+def tangent_arrays(
+    graph: Graph, partials: Sequence[tuple[Value, ...]], seed: Sequence[Value]
+) -> list[Value]:
+    dots: list[Value] = list(seed) + [0.0] * (len(graph.nodes) - graph.n_inputs)
+    for i in range(graph.n_inputs, len(graph.nodes)):
+        acc: Value = 0.0
+        for operand, d in zip(graph.nodes[i].operands, partials[i]):
+            if type(operand) is int:
+                acc = _add(acc, _mul(d, dots[operand]))
+        dots[i] = acc
+    return dots
+
+
+def adjoint_arrays(
+    graph: Graph, partials: Sequence[tuple[Value, ...]], output_bar: Sequence[Value]
+) -> list[Value]:
+    bars: list[Value] = [0.0] * len(graph.nodes)
+    for output, w in zip(graph.outputs, output_bar):
+        if type(output) is int:
+            bars[output] = _add(bars[output], w)
+    for i in range(len(graph.nodes) - 1, graph.n_inputs - 1, -1):
+        bar = bars[i]
+        if isinstance(bar, float) and bar == 0.0:
+            continue
+        for operand, d in zip(graph.nodes[i].operands, partials[i]):
+            if type(operand) is int:
+                bars[operand] = _add(bars[operand], _mul(bar, d))
+    return bars
+
+
+def second_order_arrays(
+    graph: Graph,
+    partials: Sequence[tuple[Value, ...]],
+    seconds: Sequence[tuple[Value, ...]],
+    dots: Sequence[Value],
+) -> tuple[list[Value], list[Value]]:
+    """Forward-over-reverse over arrays (see ``sweeps.second_order_adjoint``), with ȳ = 1."""
+    n = len(graph.nodes)
+    bars: list[Value] = [0.0] * n
+    bar_dots: list[Value] = [0.0] * n
+    for output in graph.outputs[:1]:
+        if type(output) is int:
+            bars[output] = 1.0
+    for i in range(n - 1, graph.n_inputs - 1, -1):
+        bar, bar_dot = bars[i], bar_dots[i]
+        operands = graph.nodes[i].operands
+        arity = len(operands)
+        for k, operand in enumerate(operands):
+            if type(operand) is not int:
+                continue
+            d = partials[i][k]
+            bars[operand] = _add(bars[operand], _mul(bar, d))
+            curvature: Value = 0.0
+            for m, other in enumerate(operands):
+                if type(other) is int:
+                    dd = seconds[i][pair_index(k, m, arity)]
+                    curvature = _add(curvature, _mul(dd, dots[other]))
+            bar_dots[operand] = _add(
+                bar_dots[operand], _add(_mul(bar_dot, d), _mul(bar, curvature))
+            )
+    return bars, bar_dots
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """Results at many points: a named array per quantity, an entry per point."""
+
+    columns: list[str]
+    arrays: list[Array]  # one 1-D array per column; entries of failed points are nan
+    errors: dict[int, AutodiffError] = field(default_factory=dict)  # point → its scalar error
+
+    @property
+    def size(self) -> int:
+        return len(self.arrays[0]) if self.arrays else 0
+
+    def rows(self) -> list[list[float]]:
+        """The points as rows of Python floats (for writers)."""
+        return [list(row) for row in zip(*(a.tolist() for a in self.arrays))]
+
+
+def _full(value: Value, size: int) -> Array:
+    return np.broadcast_to(np.asarray(value, dtype=float), (size,))
+
+
+def _output(vector: Sequence[Value], output: int | Const, size: int) -> Array:
+    return _full(output.value if isinstance(output, Const) else vector[output], size)
+
+
+def _point_columns(
+    graph: Graph, table: Mapping[str, Array], constants: Mapping[str, float], size: int
+) -> list[Array]:
+    """One array per input, from the points table or the constants given with ``--at``."""
+    columns = []
+    for name in graph.input_names:
+        if name in table:
+            columns.append(np.asarray(table[name], dtype=float))
+        elif name in constants:
+            columns.append(np.full(size, float(constants[name])))
+        else:
+            raise PointError(
+                f"no value for {name}: add a column {name} to the points or --at {name}=…"
+            )
+    return columns
+
+
+def evaluate_batch(
+    command: str,
+    graph: Graph,
+    points: Mapping[str, Array],
+    constants: Mapping[str, float],
+    *,
+    mode: JacobianMode = "auto",
+    wrt: Sequence[str] | None = None,
+    direction: Sequence[float] = (),
+    cotangent: Sequence[float] = (),
+) -> Batch:
+    """Run ``command`` (eval, grad, jacobian, jvp, vjp, hessian, hvp) at every point at once.
+
+    Columns: the inputs, the outputs (``value`` or ``y1…ym``), then what the command computes,
+    named as in the single-point CSV output (``d/dx1``, ``dy2/dx1``, ``d2/dx1dx2``, …).
+    """
+    size = len(next(iter(points.values()))) if points else 1
+    inputs = _point_columns(graph, points, constants, size)
+    request = (command, graph, mode, wrt, direction, cotangent)
+    if size:
+        # The single-point path on the first point raises every usage error (one output for
+        # grad, the length of --dir, an unknown --wrt) exactly as the single-point command does.
+        first = {name: float(column[0]) for name, column in zip(graph.input_names, inputs)}
+        try:
+            _scalar_row(*request, first)
+        except (MathError, PointError):
+            pass  # a property of that point (a value out of range), reported with its row below
+    wrt_ids = resolve_wrt(graph, wrt)
+    with np.errstate(all="ignore"):
+        raw = _batch_arrays(command, graph, inputs, size, mode, wrt_ids, direction, cotangent)
+        arrays = [_full(a, size) for a in raw]
+        return Batch(columns(command, graph, wrt_ids), arrays, _recheck(request, arrays))
+
+
+def _batch_arrays(
+    command: str,
+    graph: Graph,
+    inputs: list[Array],
+    size: int,
+    mode: JacobianMode,
+    wrt_ids: tuple[int, ...],
+    direction: Sequence[float],
+    cotangent: Sequence[float],
+) -> list[Value]:
+    """One array (or float) per column of ``records.columns(command, graph, wrt_ids)``."""
+    n = graph.n_inputs
+    values = primal_arrays(graph, inputs)
+    arrays = [*inputs, *(_output(values, o, size) for o in graph.outputs)]
+    if command == "eval":
+        return arrays
+    partials = partial_arrays(graph, values)
+    if command in ("grad", "jacobian"):
+        if mode == "auto":
+            mode = "reverse" if command == "grad" else advise(graph, len(wrt_ids)).choice
+        matrix = _jacobian_arrays(graph, partials, wrt_ids, mode, size)
+        return arrays + [entry for row in matrix for entry in row]
+    if command == "jvp":
+        dots = tangent_arrays(graph, partials, _spread(direction, wrt_ids, n))
+        return arrays + [_output(dots, o, size) for o in graph.outputs]
+    if command == "vjp":
+        bars = adjoint_arrays(graph, partials, [float(w) for w in cotangent])
+        return arrays + [bars[j] for j in wrt_ids]
+    if command not in ("hessian", "hvp"):
+        raise ValueError(f"no batch form for {command!r}")
+    seconds = second_partial_arrays(graph, values)
+    if command == "hvp":
+        seeds = [_spread(direction, wrt_ids, n)]
+    else:
+        seeds = [_spread([1.0 if c == j else 0.0 for c in wrt_ids], wrt_ids, n) for j in wrt_ids]
+    passes = [
+        second_order_arrays(graph, partials, seconds, tangent_arrays(graph, partials, seed))
+        for seed in seeds
+    ]
+    arrays += [passes[0][0][j] for j in wrt_ids] if passes else []
+    if command == "hvp":
+        return arrays + [passes[0][1][j] for j in wrt_ids]
+    # Entry (a, b) of H is the v̄̇ of input a in the pass seeded with input b.
+    return arrays + [p[1][i] for i in wrt_ids for p in passes]
+
+
+def _spread(direction: Sequence[float], columns: tuple[int, ...], n: int) -> list[Value]:
+    """A direction over the ``wrt`` inputs as a full seed (the scalar path checked its length)."""
+    seed: list[Value] = [0.0] * n
+    for j, u in zip(columns, direction):
+        seed[j] = float(u)
+    return seed
+
+
+def _jacobian_arrays(
+    graph: Graph,
+    partials: Sequence[tuple[Value, ...]],
+    columns: tuple[int, ...],
+    mode: str,
+    size: int,
+) -> list[list[Array]]:
+    """J as nested lists of arrays: [output][wrt input]."""
+    n, m = graph.n_inputs, len(graph.outputs)
+    if mode == "forward":
+        passes = []
+        for j in columns:
+            seed: list[Value] = [0.0] * n
+            seed[j] = 1.0
+            passes.append(tangent_arrays(graph, partials, seed))
+        return [[_output(dots, o, size) for dots in passes] for o in graph.outputs]
+    rows = []
+    for k in range(m):
+        bars = adjoint_arrays(graph, partials, [1.0 if c == k else 0.0 for c in range(m)])
+        rows.append([_full(bars[j], size) for j in columns])
+    return rows
+
+
+Request = tuple[str, Graph, JacobianMode, "Sequence[str] | None", Sequence[float], Sequence[float]]
+
+
+def _recheck(request: Request, arrays: list[Array]) -> dict[int, AutodiffError]:
+    """Recompute every point with a non-finite entry by the scalar path (see the module doc)."""
+    graph = request[1]
+    n = graph.n_inputs
+    # One pass finds them: a sum is finite only if every term is (an overflowing sum of finite
+    # terms only sends a good point down the exact path too).
+    total = sum(arrays, np.zeros(len(arrays[0])))
+    errors: dict[int, AutodiffError] = {}
+    for row in np.flatnonzero(~np.isfinite(total)).tolist():
+        at = {name: float(arrays[j][row]) for j, name in enumerate(graph.input_names)}
+        try:
+            fixed = _scalar_row(*request, at)
+        except AutodiffError as error:
+            errors[row] = error
+            fixed = [at[name] for name in graph.input_names] + [math.nan] * (len(arrays) - n)
+        for j, value in enumerate(fixed):
+            if arrays[j][row] != value:
+                if not arrays[j].flags.writeable:
+                    arrays[j] = arrays[j].copy()
+                arrays[j][row] = value
+    return errors
+
+
+def _scalar_row(
+    command: str,
+    graph: Graph,
+    mode: JacobianMode,
+    wrt: Sequence[str] | None,
+    direction: Sequence[float],
+    cotangent: Sequence[float],
+    at: dict[str, float],
+) -> list[float]:
+    """One row of the batch, computed by the single-point functions."""
+    return record(command, compute(command, graph, at, mode, wrt, direction, cotangent))
