@@ -6,21 +6,16 @@ so a JSON answer never pays for Rich.
 
 from __future__ import annotations
 
-import os
-import re
-import sys
 from collections.abc import Callable
 from enum import Enum
-from importlib import import_module
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from autodiff import __version__
-from autodiff.core.errors import AutodiffError
 
-from .errors import EXIT_INTERNAL, exit_code, format_error, format_warning
 from .render.options import RenderOptions
+from .runner import Job, console, guard, parse_expressions, run, stdout_is_unicode, warn
 
 HEADLINE = 'autodiff grad "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5'
 
@@ -29,7 +24,9 @@ app = typer.Typer(
     help=(
         "Algorithmic differentiation on the command line: the Wengert list of an expression, "
         "its primal, tangent and adjoint traces, and its gradient.\n\n"
-        f"Example:  {HEADLINE}"
+        f"Example:  {HEADLINE}\n\n"
+        "Exit status: 0 success, 1 a mathematical error (a domain error, a non-finite value "
+        "or derivative), 2 bad usage or bad input, 3 an internal error."
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -44,6 +41,16 @@ _EXPRESSION_COMMAND = {"context_settings": {"ignore_unknown_options": True}}
 class Format(str, Enum):
     table = "table"
     json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class OnError(str, Enum):
+    stop = "stop"
+    skip = "skip"
 
 
 class ModeChoice(str, Enum):
@@ -58,10 +65,36 @@ class JacobianMode(str, Enum):
 
 
 Expressions = Annotated[
-    list[str],
+    list[str] | None,
     typer.Argument(
-        help="One or more expressions: the outputs y1…ym of one function.", show_default=False
+        help="One or more expressions: the outputs y1…ym of one function; - reads them from "
+        "standard input, one per line.",
+        show_default=False,
     ),
+]
+Files = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--file",
+        "-f",
+        help="Read expressions from FILE, one per line (# starts a comment); repeatable.",
+        metavar="FILE",
+        show_default=False,
+    ),
+]
+Points = Annotated[
+    str | None,
+    typer.Option(
+        "--points",
+        help="Evaluate at every row of a CSV file whose header names the variables (- for "
+        "standard input); --at gives the variables it lacks. Needs NumPy.",
+        metavar="FILE",
+        show_default=False,
+    ),
+]
+OnErrorOption = Annotated[
+    OnError,
+    typer.Option("--on-error", help="A bad row of --points: stop there (exit 1 or 2) or skip it."),
 ]
 At = Annotated[
     list[str] | None,
@@ -74,7 +107,13 @@ At = Annotated[
     ),
 ]
 FormatOption = Annotated[
-    Format, typer.Option("--format", "-F", help="table for people, json for programs.")
+    Format,
+    typer.Option(
+        "--format",
+        "-F",
+        help="table for people; json, jsonl, csv, tsv for programs; markdown for notes; latex "
+        "for slides.",
+    ),
 ]
 Digits = Annotated[
     int,
@@ -90,7 +129,13 @@ Ascii = Annotated[
     typer.Option("--ascii", help="Plain ASCII: v-1, vdot1, vbar0 instead of v₋₁, v̇₁, v̄₀."),
 ]
 Trace = Annotated[
-    bool, typer.Option("--trace/--no-trace", help="Print the trace tables, or only the result.")
+    bool | None,
+    typer.Option(
+        "--trace/--no-trace",
+        help="Print the traces, or only the result (default: traces in tables, JSON, Markdown "
+        "and LaTeX; results only in CSV/TSV).",
+        show_default=False,
+    ),
 ]
 Wrt = Annotated[
     list[str] | None,
@@ -129,21 +174,8 @@ def _main(
     """Algorithmic differentiation on the command line."""
 
 
-def _stdout_is_unicode() -> bool:
-    try:
-        "v̄₋₁ v̇₀ × · − √ ∂ ━".encode(sys.stdout.encoding or "ascii")
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
-
-
 def _options(digits: int, ascii_only: bool, trace: bool) -> RenderOptions:
-    return RenderOptions(digits=digits, ascii=ascii_only or not _stdout_is_unicode(), trace=trace)
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
+    return RenderOptions(digits=digits, ascii=ascii_only or not stdout_is_unicode(), trace=trace)
 
 
 def _run(
@@ -153,81 +185,23 @@ def _run(
     quiet: bool,
     action: Callable[[], object],
 ) -> None:
-    """Run a command body: results to stdout; errors as one message and an exit status."""
-    debug = debug or bool(os.environ.get("AUTODIFF_DEBUG"))
-    try:
-        warnings = action()
-    except AutodiffError as error:
-        _fail(format_error(error, sources, options.ascii), exit_code(error))
-    except (typer.Exit, typer.Abort):
-        raise
-    except KeyboardInterrupt:
-        _fail("autodiff: interrupted", 130)
-    except BrokenPipeError:
-        # The reader of our stdout went away (`| head`): not an error worth a message.
-        sys.stderr.close()
-        raise typer.Exit(0) from None
-    except Exception as error:
-        if debug:
-            raise
-        _fail(
-            f"autodiff: internal error: {type(error).__name__}: {error} "
-            "(this is a bug; --debug shows the traceback)",
-            EXIT_INTERNAL,
-        )
-    if not quiet:
-        for warning in warnings or ():
-            typer.echo(format_warning(warning.message, options.ascii), err=True)
+    """Run a command body that returns its warnings; errors become one message and a status."""
+    job = Job("", list(sources), ascii=options.ascii, quiet=quiet, debug=debug)
+    job.sources[:] = sources
+
+    def body() -> None:
+        for warning in action() or ():  # type: ignore[attr-defined]
+            warn(job, warning.message)
+
+    guard(job, body)
 
 
-def _console(options: RenderOptions):  # type: ignore[no-untyped-def]
-    from rich.console import Console
-
-    # Piped output: no colour, and no wrapping of wide tables at 80 columns.
-    width = None if sys.stdout.isatty() else 10_000
-    return Console(highlight=False, width=width, emoji=False, safe_box=options.ascii)
+def _console(options: RenderOptions) -> Any:
+    return console(options)
 
 
-def _serve(
-    sources: list[str],
-    fmt: Format,
-    options: RenderOptions,
-    debug: bool,
-    quiet: bool,
-    compute: Callable[[], Any],
-    renderer: str,
-    *extra: object,
-) -> None:
-    """Compute, then render with ``render.json.<name>_json`` or ``render.table.print_<name>``.
-
-    The renderer modules are imported only here, so JSON never loads Rich.
-    """
-
-    def action() -> object:
-        result = compute()
-        if fmt is Format.json:
-            to_json = getattr(import_module(".render.json", __package__), f"{renderer}_json")
-            sys.stdout.write(to_json(result, options) + "\n")
-        else:
-            to_table = getattr(import_module(".render.table", __package__), f"print_{renderer}")
-            to_table(_console(options), result, options, *extra)
-        return getattr(getattr(result, "evaluation", result), "warnings", ())
-
-    _run(sources, options, debug, quiet, action)
-
-
-def _parse(expressions: list[str]):  # type: ignore[no-untyped-def]
-    from autodiff.core.errors import UsageError
-    from autodiff.grammar.build import parse
-
-    # Unknown options reach us as expressions (so that "-x^2" can be one): say what they are.
-    for text in expressions:
-        if re.match(r"--[A-Za-z]", text):
-            option = text.split("=")[0]
-            raise UsageError(
-                f"no such option: {option} (see --help; write - -x for a double minus)"
-            )
-    return parse(expressions)
+def _parse(expressions: list[str]) -> Any:
+    return parse_expressions(Job("", list(expressions)))
 
 
 def _point(at: list[str] | None) -> dict[str, float]:
@@ -256,9 +230,18 @@ def _names(graph: Any, wrt: list[str] | None) -> tuple[str, ...]:
     return tuple(graph.input_names[j] for j in resolve_wrt(graph, wrt))
 
 
+def _job(command: str, expressions: list[str] | None, **options: Any) -> Job:
+    """A Job from a command's options (enums to their values)."""
+    values = {k: (v.value if isinstance(v, Enum) else v) for k, v in options.items()}
+    return Job(command, expressions, **values)
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
 @app.command(**_EXPRESSION_COMMAND)
 def grad(
-    expressions: Expressions,
+    expressions: Expressions = None,
     at: At = None,
     mode: Annotated[
         ModeChoice,
@@ -267,10 +250,13 @@ def grad(
         ),
     ] = ModeChoice.reverse,
     wrt: Wrt = None,
+    files: Files = None,
+    points: Points = None,
+    on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = 6,
-    ascii_only: Ascii = False,
-    trace: Trace = True,
+    ascii: Ascii = False,
+    trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -280,18 +266,21 @@ def grad(
     """
     from autodiff.core.derivatives import gradient
 
-    options = _options(digits, ascii_only, trace)
+    job = _job(
+        "grad", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
+        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+    )  # fmt: skip
+    names = _wrt(wrt)
 
-    def compute() -> object:
-        graph = _parse(expressions)
-        return gradient(graph, _point(at), mode.value, _wrt(wrt), record=trace)
+    def compute(graph: Any, point: dict[str, float]) -> Any:
+        return gradient(graph, point, mode.value, names, record=job.options.trace)
 
-    _serve(expressions, format, options, debug, quiet, compute, "grad")
+    run(job, compute, lambda graph: {"mode": mode.value, "wrt": names})
 
 
 @app.command(**_EXPRESSION_COMMAND)
 def jacobian(
-    expressions: Expressions,
+    expressions: Expressions = None,
     at: At = None,
     mode: Annotated[
         JacobianMode,
@@ -303,10 +292,13 @@ def jacobian(
         ),
     ] = JacobianMode.auto,
     wrt: Wrt = None,
+    files: Files = None,
+    points: Points = None,
+    on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = 6,
-    ascii_only: Ascii = False,
-    trace: Trace = True,
+    ascii: Ascii = False,
+    trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -316,34 +308,43 @@ def jacobian(
     """
     from autodiff.core.derivatives import jacobian as jacobian_of
 
-    options = _options(digits, ascii_only, trace)
+    job = _job(
+        "jacobian", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
+        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+        advise=mode is JacobianMode.auto,
+    )  # fmt: skip
+    names = _wrt(wrt)
 
-    def compute() -> object:
-        graph = _parse(expressions)
-        return jacobian_of(graph, _point(at), mode.value, _wrt(wrt), record=trace)
+    def compute(graph: Any, point: dict[str, float]) -> Any:
+        return jacobian_of(graph, point, mode.value, names, record=job.options.trace)
 
-    advise = mode is JacobianMode.auto
-    _serve(expressions, format, options, debug, quiet, compute, "jacobian", advise)
+    run(job, compute, lambda graph: {"mode": mode.value, "wrt": names})
+
+
+Direction = Annotated[
+    list[str],
+    typer.Option(
+        "--dir",
+        help="The input direction u: numbers in input order (1,0) or by name (x1=1; inputs not "
+        "named get 0).",
+        show_default=False,
+    ),
+]
 
 
 @app.command(**_EXPRESSION_COMMAND)
 def jvp(
-    expressions: Expressions,
-    direction: Annotated[
-        list[str],
-        typer.Option(
-            "--dir",
-            help="The input direction u: numbers in input order (1,0) or by name (x1=1; "
-            "inputs not named get 0).",
-            show_default=False,
-        ),
-    ],
+    direction: Direction,
+    expressions: Expressions = None,
     at: At = None,
     wrt: Wrt = None,
+    files: Files = None,
+    points: Points = None,
+    on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = 6,
-    ascii_only: Ascii = False,
-    trace: Trace = True,
+    ascii: Ascii = False,
+    trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -353,20 +354,23 @@ def jvp(
     """
     from autodiff.core.derivatives import jvp as jvp_of
 
-    options = _options(digits, ascii_only, trace)
+    job = _job(
+        "jvp", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
+        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+    )  # fmt: skip
+    names = _wrt(wrt)
 
-    def compute() -> object:
-        graph = _parse(expressions)
-        names = _names(graph, _wrt(wrt))
-        u = _vector(direction, "--dir", names)
-        return jvp_of(graph, _point(at), u, list(names))
+    def u(graph: Any) -> list[float]:
+        return _vector(direction, "--dir", _names(graph, names))
 
-    _serve(expressions, format, options, debug, quiet, compute, "jvp")
+    def compute(graph: Any, point: dict[str, float]) -> Any:
+        return jvp_of(graph, point, u(graph), names)
+
+    run(job, compute, lambda graph: {"wrt": names, "direction": u(graph)})
 
 
 @app.command(**_EXPRESSION_COMMAND)
 def vjp(
-    expressions: Expressions,
     cotangent: Annotated[
         list[str],
         typer.Option(
@@ -376,12 +380,16 @@ def vjp(
             show_default=False,
         ),
     ],
+    expressions: Expressions = None,
     at: At = None,
     wrt: Wrt = None,
+    files: Files = None,
+    points: Points = None,
+    on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = 6,
-    ascii_only: Ascii = False,
-    trace: Trace = True,
+    ascii: Ascii = False,
+    trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -391,25 +399,33 @@ def vjp(
     """
     from autodiff.core.derivatives import vjp as vjp_of
 
-    options = _options(digits, ascii_only, trace)
+    job = _job(
+        "vjp", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
+        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+    )  # fmt: skip
+    names = _wrt(wrt)
 
-    def compute() -> object:
-        graph = _parse(expressions)
+    def w(graph: Any) -> list[float]:
         outputs = tuple(f"y{k + 1}" for k in range(len(graph.outputs)))
-        w = _vector(cotangent, "--cotangent", outputs)
-        return vjp_of(graph, _point(at), w, _wrt(wrt))
+        return _vector(cotangent, "--cotangent", outputs)
 
-    _serve(expressions, format, options, debug, quiet, compute, "vjp")
+    def compute(graph: Any, point: dict[str, float]) -> Any:
+        return vjp_of(graph, point, w(graph), names)
+
+    run(job, compute, lambda graph: {"wrt": names, "cotangent": w(graph)})
 
 
 @app.command(**_EXPRESSION_COMMAND)
 def hessian(
-    expressions: Expressions,
+    expressions: Expressions = None,
     at: At = None,
     wrt: Wrt = None,
+    files: Files = None,
+    points: Points = None,
+    on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = 6,
-    ascii_only: Ascii = False,
+    ascii: Ascii = False,
     show_trace: ShowTrace = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -420,17 +436,20 @@ def hessian(
     """
     from autodiff.core.derivatives import hessian as hessian_of
 
-    options = _options(digits, ascii_only, show_trace)
+    job = _job(
+        "hessian", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
+        trace=show_trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+    )  # fmt: skip
+    names = _wrt(wrt)
 
-    def compute() -> object:
-        return hessian_of(_parse(expressions), _point(at), _wrt(wrt))
+    def compute(graph: Any, point: dict[str, float]) -> Any:
+        return hessian_of(graph, point, names)
 
-    _serve(expressions, format, options, debug, quiet, compute, "hessian")
+    run(job, compute, lambda graph: {"wrt": names})
 
 
 @app.command(**_EXPRESSION_COMMAND)
 def hvp(
-    expressions: Expressions,
     direction: Annotated[
         list[str],
         typer.Option(
@@ -439,11 +458,15 @@ def hvp(
             show_default=False,
         ),
     ],
+    expressions: Expressions = None,
     at: At = None,
     wrt: Wrt = None,
+    files: Files = None,
+    points: Points = None,
+    on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = 6,
-    ascii_only: Ascii = False,
+    ascii: Ascii = False,
     show_trace: ShowTrace = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -454,25 +477,32 @@ def hvp(
     """
     from autodiff.core.derivatives import hvp as hvp_of
 
-    options = _options(digits, ascii_only, show_trace)
+    job = _job(
+        "hvp", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
+        trace=show_trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+    )  # fmt: skip
+    names = _wrt(wrt)
 
-    def compute() -> object:
-        graph = _parse(expressions)
-        names = _names(graph, _wrt(wrt))
-        u = _vector(direction, "--dir", names)
-        return hvp_of(graph, _point(at), u, list(names))
+    def u(graph: Any) -> list[float]:
+        return _vector(direction, "--dir", _names(graph, names))
 
-    _serve(expressions, format, options, debug, quiet, compute, "hvp")
+    def compute(graph: Any, point: dict[str, float]) -> Any:
+        return hvp_of(graph, point, u(graph), names)
+
+    run(job, compute, lambda graph: {"wrt": names, "direction": u(graph)})
 
 
 @app.command("eval", **_EXPRESSION_COMMAND)
 def eval_(
-    expressions: Expressions,
+    expressions: Expressions = None,
     at: At = None,
+    files: Files = None,
+    points: Points = None,
+    on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = 6,
-    ascii_only: Ascii = False,
-    trace: Trace = True,
+    ascii: Ascii = False,
+    trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -482,21 +512,21 @@ def eval_(
     """
     from autodiff.core.derivatives import evaluate
 
-    options = _options(digits, ascii_only, trace)
-
-    def compute() -> object:
-        return evaluate(_parse(expressions), _point(at))
-
-    _serve(expressions, format, options, debug, quiet, compute, "eval")
+    job = _job(
+        "eval", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
+        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+    )  # fmt: skip
+    run(job, evaluate, lambda graph: {})
 
 
 @app.command(**_EXPRESSION_COMMAND)
 def wengert(
-    expressions: Expressions,
+    expressions: Expressions = None,
     at: At = None,
+    files: Files = None,
     format: FormatOption = Format.table,
     digits: Digits = 6,
-    ascii_only: Ascii = False,
+    ascii: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -506,14 +536,17 @@ def wengert(
     """
     from autodiff.core.derivatives import evaluate
 
-    options = _options(digits, ascii_only, True)
+    job = _job(
+        "wengert", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
+        trace=True, quiet=quiet, debug=debug,
+    )  # fmt: skip
 
-    def compute() -> object:
-        graph = _parse(expressions)
-        return evaluate(graph, _point(at)) if at else graph
+    def compute(graph: Any, point: dict[str, float]) -> Any:
+        return evaluate(graph, point) if at else graph
 
-    _serve(expressions, format, options, debug, quiet, compute, "wengert")
+    run(job, compute)
 
 
 def main() -> None:
     app(prog_name="autodiff")
+

@@ -127,29 +127,31 @@ def _add_tangents(
 _LONG_KEYS = ("trace", "adjoint_steps", "passes")
 
 
-def _dump(doc: Doc) -> str:
+def dump(doc: Doc, compact: bool = False) -> str:
     """Results first, the long traces last, so the answer is on a reader's first screen."""
     ordered = {k: v for k, v in doc.items() if k not in _LONG_KEYS}
     ordered.update((k, doc[k]) for k in _LONG_KEYS if k in doc)
+    if compact:
+        return json.dumps(ordered, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return json.dumps(ordered, ensure_ascii=False, allow_nan=False, indent=2)
 
 
 def _trace_doc(
     command: str, graph: Graph, evaluation: Evaluation | None, options: RenderOptions
-) -> str:
+) -> Doc:
     doc = _header(command, graph, evaluation)
     doc["trace"] = _trace(graph, evaluation, options)
-    return _dump(doc)
+    return doc
 
 
-def wengert_json(subject: Graph | Evaluation, options: RenderOptions) -> str:
+def wengert_doc(subject: Graph | Evaluation, options: RenderOptions) -> Doc:
     """The Wengert list of a graph, or the primal trace of an evaluation."""
     if isinstance(subject, Evaluation):
         return _trace_doc("wengert", subject.graph, subject, options)
     return _trace_doc("wengert", subject, None, options)
 
 
-def eval_json(evaluation: Evaluation, options: RenderOptions) -> str:
+def eval_doc(evaluation: Evaluation, options: RenderOptions) -> Doc:
     return _trace_doc("eval", evaluation.graph, evaluation, options)
 
 
@@ -164,7 +166,7 @@ def _first_order(command: str, result: Jacobian, options: RenderOptions) -> Doc:
     return doc
 
 
-def grad_json(result: Gradient, options: RenderOptions) -> str:
+def grad_doc(result: Gradient, options: RenderOptions) -> Doc:
     doc = _first_order("grad", result, options)
     doc["gradient"] = _by_name(result.wrt_names, result.gradient)
     if result.mode == "reverse":
@@ -172,10 +174,10 @@ def grad_json(result: Gradient, options: RenderOptions) -> str:
         for item, bar in zip(doc["trace"], sweep.bars):
             item["adjoint"] = _num(bar)
         doc["adjoint_steps"] = _steps(result.graph, sweep, options)
-    return _dump(doc)
+    return doc
 
 
-def jacobian_json(result: Jacobian, options: RenderOptions) -> str:
+def jacobian_doc(result: Jacobian, options: RenderOptions) -> Doc:
     doc = _first_order("jacobian", result, options)
     doc["jacobian"] = [_nums(row) for row in result.matrix]
     if result.cost is not None:
@@ -198,10 +200,10 @@ def jacobian_json(result: Jacobian, options: RenderOptions) -> str:
             }
             for sweep in result.reverse
         ]
-    return _dump(doc)
+    return doc
 
 
-def jvp_json(result: Jvp, options: RenderOptions) -> str:
+def jvp_doc(result: Jvp, options: RenderOptions) -> Doc:
     graph = result.evaluation.graph
     names = [graph.input_names[j] for j in result.wrt]
     doc = _header("jvp", graph, result.evaluation)
@@ -212,10 +214,10 @@ def jvp_json(result: Jvp, options: RenderOptions) -> str:
     for item, row in zip(trace, tangent_rows(graph, [result.sweep])):
         item["tangent_rule"] = options.text(row.rule)
         item["tangent"] = _num(row.tangents[0])
-    return _dump(doc)
+    return doc
 
 
-def vjp_json(result: Vjp, options: RenderOptions) -> str:
+def vjp_doc(result: Vjp, options: RenderOptions) -> Doc:
     graph = result.evaluation.graph
     names = [graph.input_names[j] for j in result.wrt]
     doc = _header("vjp", graph, result.evaluation)
@@ -226,7 +228,7 @@ def vjp_json(result: Vjp, options: RenderOptions) -> str:
     for item, bar in zip(trace, result.sweep.bars):
         item["adjoint"] = _num(bar)
     doc["adjoint_steps"] = _steps(graph, result.sweep, options)
-    return _dump(doc)
+    return doc
 
 
 def _second_order_trace(passes: Sequence[SecondOrderPass]) -> list[Doc]:
@@ -241,7 +243,7 @@ def _second_order_trace(passes: Sequence[SecondOrderPass]) -> list[Doc]:
     ]
 
 
-def hessian_json(result: Hessian, options: RenderOptions) -> str:
+def hessian_doc(result: Hessian, options: RenderOptions) -> Doc:
     graph = result.evaluation.graph
     names = [graph.input_names[j] for j in result.wrt]
     doc = _header("hessian", graph, result.evaluation)
@@ -252,10 +254,10 @@ def hessian_json(result: Hessian, options: RenderOptions) -> str:
     if options.trace:
         doc["trace"] = _trace(graph, result.evaluation, options)
         doc["passes"] = _second_order_trace(result.passes)
-    return _dump(doc)
+    return doc
 
 
-def hvp_json(result: Hvp, options: RenderOptions) -> str:
+def hvp_doc(result: Hvp, options: RenderOptions) -> Doc:
     graph = result.evaluation.graph
     names = [graph.input_names[j] for j in result.wrt]
     doc = _header("hvp", graph, result.evaluation)
@@ -266,4 +268,26 @@ def hvp_json(result: Hvp, options: RenderOptions) -> str:
     if options.trace:
         doc["trace"] = _trace(graph, result.evaluation, options)
         doc["passes"] = _second_order_trace([result.sweep])
-    return _dump(doc)
+    return doc
+
+
+_DOCUMENTS = {
+    "wengert": wengert_doc,
+    "eval": eval_doc,
+    "grad": grad_doc,
+    "jacobian": jacobian_doc,
+    "jvp": jvp_doc,
+    "vjp": vjp_doc,
+    "hessian": hessian_doc,
+    "hvp": hvp_doc,
+}
+
+
+def document(command: str, result: Any, options: RenderOptions) -> Doc:
+    """The JSON document of one command's result, as Python data."""
+    return _DOCUMENTS[command](result, options)
+
+
+def render(command: str, result: Any, options: RenderOptions, compact: bool = False) -> str:
+    """One strict JSON document; ``compact`` puts it on one line (JSON Lines)."""
+    return dump(document(command, result, options), compact)

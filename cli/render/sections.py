@@ -1,0 +1,242 @@
+"""Every command's output as a list of plain tables ("sections"), before any format is chosen.
+
+Rich, Markdown, LaTeX and the CSV of traces all render these, so a trace reads the same in a
+terminal, in notes and on slides. Text cells hold the paper's notation in Unicode; number cells
+hold unrounded floats (a renderer rounds trace numbers to ``--digits`` and prints results in
+full). JSON has its own, richer document (``render/json.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autodiff.core.derivatives import (
+    Cost,
+    Evaluation,
+    ForwardPass,
+    Jacobian,
+    ReversePass,
+    SecondOrderPass,
+)
+from autodiff.core.graph import Graph
+from autodiff.core.notation import BAR, DOT, format_number, output_name, seed_name, var
+from autodiff.core.trace import adjoint_rows, node_rows, output_rows, primal_rows, tangent_rows
+
+from .options import RenderOptions
+
+Cell = str | float | None
+
+
+@dataclass
+class Section:
+    """One table: ``text_columns`` of notation, then ``number_columns`` of numbers."""
+
+    key: str  # primal, wengert, tangent, adjoint, second_order, advisor, result, jacobian, hessian
+    title: str
+    text_columns: list[str]
+    number_columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    breaks: list[int] = field(default_factory=list)  # a rule before these rows
+    caption: str | None = None
+    precise: bool = False  # results: numbers in full, not rounded to --digits
+
+    @property
+    def columns(self) -> list[str]:
+        return self.text_columns + self.number_columns
+
+    @property
+    def is_trace(self) -> bool:
+        return self.key in ("primal", "wengert", "tangent", "adjoint", "second_order")
+
+
+# --- traces ----------------------------------------------------------------------------------
+
+
+def wengert_section(graph: Graph, evaluation: Evaluation | None = None) -> Section:
+    """The Wengert list (symbolic), with values when a point is given: the forward primal trace."""
+    if evaluation is None:
+        section = Section("wengert", "Wengert list", ["var", "="], [])
+        section.rows = [[row.var, row.expr] for row in node_rows(graph)]
+    else:
+        section = Section("primal", "Forward primal trace", ["var", "="], ["value"])
+        section.rows = [[row.var, row.expr, row.value] for row in primal_rows(evaluation)]
+    section.breaks.append(len(section.rows))
+    outputs = output_rows(graph, evaluation.outputs if evaluation else None)
+    for out in outputs:
+        section.rows.append([out.name, out.expr] + ([out.value] if evaluation else []))
+    return section
+
+
+def _seed_label(graph: Graph, seed: Sequence[float]) -> str:
+    """``ẋ1=1`` for a unit seed, ``ẋ=(1, 0.5)`` for a general direction."""
+    nonzero = [j for j, s in enumerate(seed) if s != 0.0]
+    if len(nonzero) == 1 and seed[nonzero[0]] == 1.0:
+        return f"{seed_name(graph.input_names[nonzero[0]], DOT)}=1"
+    return "ẋ=(" + ", ".join(format_number(s) for s in seed) + ")"
+
+
+def tangent_section(graph: Graph, passes: Sequence[ForwardPass]) -> Section:
+    """Table 2 (right): the tangent trace, one column per forward pass."""
+    headers = [_seed_label(graph, p.seed) for p in passes]
+    section = Section("tangent", "Forward tangent trace", ["tangent", "="], headers)
+    section.rows = [[row.var, row.rule, *row.tangents] for row in tangent_rows(graph, passes)]
+    section.breaks.append(len(section.rows))
+    for k, output in enumerate(graph.outputs):
+        expr = var(graph, output, DOT) if isinstance(output, int) else "0"
+        dots = [p.dots[output] if isinstance(output, int) else 0.0 for p in passes]
+        section.rows.append([output_name(graph, k, DOT), expr, *dots])
+    return section
+
+
+def adjoint_section(graph: Graph, sweep: ReversePass) -> Section:
+    """Table 3 (right): every accumulation step of one reverse sweep, in order."""
+    title = "Reverse adjoint trace"
+    if len(graph.outputs) > 1:
+        seeds = ", ".join(
+            f"{output_name(graph, k, BAR)}={format_number(w)}" for k, w in enumerate(sweep.seed)
+        )
+        title += f" ({seeds})"
+    section = Section(
+        "adjoint", title, ["#", "adjoint", "", "chain rule", "local"], ["term", "value"]
+    )
+    for row in adjoint_rows(graph, sweep):
+        op = "+=" if row.accumulate else "="
+        section.rows.append(
+            [str(row.step), row.var, op, row.symbolic, row.local, row.contribution, row.adjoint]
+        )
+    return section
+
+
+def second_order_section(evaluation: Evaluation, sweep: SecondOrderPass) -> Section:
+    """One forward-over-reverse sweep: value, tangent, adjoint and the adjoint's tangent."""
+    direction = ", ".join(format_number(u) for u in sweep.direction)
+    title = f"Forward-over-reverse trace (direction {direction})"
+    numbers = ["value", f"v{DOT}", f"v{BAR}", f"v{BAR}{DOT}"]
+    section = Section("second_order", title, ["var", "="], numbers)
+    for row in primal_rows(evaluation):
+        i = row.node
+        section.rows.append(
+            [row.var, row.expr, row.value, sweep.dots[i], sweep.bars[i], sweep.bar_dots[i]]
+        )
+    return section
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def result_section(evaluation: Evaluation) -> Section:
+    """The outputs' values; commands append their derivatives as further rows."""
+    graph = evaluation.graph
+    section = Section("result", "Result", [""], ["value"], precise=True)
+    section.rows = [[output_name(graph, k), y] for k, y in enumerate(evaluation.outputs)]
+    return section
+
+
+def _append(section: Section, labels: Sequence[str], values: Sequence[float]) -> Section:
+    section.rows.extend([label, value] for label, value in zip(labels, values))
+    return section
+
+
+def matrix_section(
+    key: str,
+    title: str,
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    matrix: Sequence[Sequence[float]],
+) -> Section:
+    section = Section(key, title, [""], list(column_labels), precise=True)
+    section.rows = [[label, *row] for label, row in zip(row_labels, matrix)]
+    return section
+
+
+def advisor_section(cost: Cost) -> Section:
+    """The mode advisor's reasoning, with the counts of this Wengert list."""
+    section = Section("advisor", "Mode advisor", ["", "sweeps", "multiply-adds"], [])
+    chosen = "  ← chosen"
+    section.rows = [
+        [
+            "forward (columns)" + (chosen if cost.choice == "forward" else ""),
+            f"n = {cost.n}",
+            f"{cost.n} × {cost.edges} = {cost.forward}",
+        ],
+        [
+            "reverse (rows)" + (chosen if cost.choice == "reverse" else ""),
+            f"m = {cost.m}",
+            f"{cost.m} × {cost.edges} = {cost.reverse}",
+        ],
+    ]
+    section.caption = (
+        f"{cost.nodes} operations, {cost.edges} edges: one sweep costs {cost.edges} "
+        "multiply-adds after the local partials are computed once"
+    )
+    return section
+
+
+def _names(graph: Graph, wrt: Sequence[int]) -> list[str]:
+    return [graph.input_names[j] for j in wrt]
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def _first_order_traces(result: Jacobian) -> list[Section]:
+    graph = result.graph
+    sections = [wengert_section(graph, result.evaluation)]
+    if result.mode == "forward":
+        sections.append(tangent_section(graph, result.forward))
+    else:
+        sections.extend(adjoint_section(graph, sweep) for sweep in result.reverse)
+    return sections
+
+
+def build(command: str, result: Any, options: RenderOptions, advise: bool = False) -> list[Section]:
+    """The sections of one command's output; traces only with ``options.trace``."""
+    if command == "wengert":
+        if isinstance(result, Evaluation):
+            return [wengert_section(result.graph, result)]
+        return [wengert_section(result)]
+    evaluation: Evaluation = result if isinstance(result, Evaluation) else result.evaluation
+    graph = evaluation.graph
+    traces: list[Section] = []
+    summary = result_section(evaluation)
+    extra: list[Section] = []
+    if command == "eval":
+        traces = [wengert_section(graph, evaluation)]
+    elif command == "grad":
+        traces = _first_order_traces(result)
+        _append(summary, [f"∂y/∂{x}" for x in result.wrt_names], result.gradient)
+    elif command == "jacobian":
+        traces = _first_order_traces(result)
+        if advise and result.cost is not None:
+            traces.append(advisor_section(result.cost))
+        labels = [f"{output_name(graph, k)} = {text}" for k, text in enumerate(graph.sources)]
+        title = f"Jacobian ({result.mode} mode)"
+        extra = [matrix_section("jacobian", title, labels, result.wrt_names, result.matrix)]
+    elif command == "jvp":
+        traces = [wengert_section(graph, evaluation), tangent_section(graph, [result.sweep])]
+        labels = [output_name(graph, k, DOT) for k in range(len(result.product))]
+        _append(summary, labels, result.product)
+    elif command == "vjp":
+        traces = [wengert_section(graph, evaluation), adjoint_section(graph, result.sweep)]
+        labels = [seed_name(x, BAR) for x in _names(graph, result.wrt)]
+        _append(summary, labels, result.product)
+    elif command in ("hessian", "hvp"):
+        names = _names(graph, result.wrt)
+        passes = result.passes if command == "hessian" else [result.sweep]
+        traces = [wengert_section(graph, evaluation)]
+        traces += [second_order_section(evaluation, p) for p in passes]
+        _append(summary, [f"∂y/∂{x}" for x in names], result.gradient)
+        if command == "hvp":
+            _append(summary, [f"(H·u) {x}" for x in names], result.product)
+        else:
+            title = "Hessian (forward-over-reverse)"
+            matrix = matrix_section("hessian", title, names, names, result.matrix)
+            matrix.caption = f"symmetry check: max |Hij - Hji| = {format_number(result.asymmetry)}"
+            extra = [matrix]
+    else:
+        raise ValueError(f"no sections for {command!r}")
+    if not options.trace:
+        traces = [s for s in traces if s.key == "advisor"]
+    return [*traces, summary, *extra]

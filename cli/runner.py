@@ -1,0 +1,351 @@
+"""Running one command: read the inputs, call the core once (or once per batch), render.
+
+Data goes to stdout and nothing else does; messages go to stderr. Renderer modules (and Rich,
+and NumPy) are imported only when the chosen format or a batch needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import typer
+
+from autodiff.core.errors import AutodiffError, InputError, UsageError
+
+from .errors import EXIT_INTERNAL, exit_code, format_error, format_warning
+from .render.options import RenderOptions
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "latex")
+BATCH_FORMATS = ("csv", "tsv", "jsonl", "json", "table", "markdown")
+CHUNK = 100_000  # points per vectorised sweep: bounds memory, paces the progress bar
+
+
+@dataclass
+class Job:
+    """Everything a command was asked to do, as the options said it."""
+
+    command: str
+    expressions: list[str] | None
+    files: list[str] | None = None
+    at: list[str] | None = None
+    fmt: str = "table"
+    digits: int = 6
+    ascii: bool = False
+    trace: bool | None = None  # None: the format's default (tables yes, CSV no)
+    quiet: bool = False
+    debug: bool = False
+    points: str | None = None
+    on_error: str = "stop"
+    advise: bool = False
+    sources: list[str] = field(default_factory=list)  # filled once read, for error messages
+
+    @property
+    def options(self) -> RenderOptions:
+        trace = self.trace if self.trace is not None else self.fmt not in ("csv", "tsv")
+        return RenderOptions(self.digits, self.ascii or not stdout_is_unicode(), trace)
+
+
+def stdout_is_unicode() -> bool:
+    try:
+        "v̄₋₁ v̇₀ × · − √ ∂ ━".encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def fail(message: str, code: int) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def warn(job: Job, message: str) -> None:
+    if not job.quiet:
+        typer.echo(format_warning(message, job.options.ascii), err=True)
+
+
+def guard(job: Job, action: Callable[[], None]) -> None:
+    """Run ``action``; turn every error into one message on stderr and an exit status."""
+    debug = job.debug or bool(os.environ.get("AUTODIFF_DEBUG"))
+    try:
+        action()
+    except AutodiffError as error:
+        fail(format_error(error, job.sources, job.options.ascii), exit_code(error))
+    except (typer.Exit, typer.Abort):
+        raise
+    except KeyboardInterrupt:
+        fail("autodiff: interrupted", 130)
+    except BrokenPipeError:
+        # The reader of our stdout went away (`| head`): not an error worth a message.
+        sys.stderr.close()
+        raise typer.Exit(0) from None
+    except Exception as error:
+        if debug:
+            raise
+        fail(
+            f"autodiff: internal error: {type(error).__name__}: {error} "
+            "(this is a bug; --debug shows the traceback)",
+            EXIT_INTERNAL,
+        )
+
+
+def console(options: RenderOptions) -> Any:
+    from rich.console import Console
+
+    # Piped output: no colour, and no wrapping of wide tables at 80 columns.
+    width = None if sys.stdout.isatty() else 10_000
+    return Console(highlight=False, width=width, emoji=False, safe_box=options.ascii)
+
+
+def emit(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+# --- one point -----------------------------------------------------------------------------------
+
+
+def render(job: Job, result: Any) -> None:
+    """One result in the chosen format."""
+    options = job.options
+    if job.fmt in ("json", "jsonl"):
+        from .render import json as to_json
+
+        document = to_json.document(job.command, result, options)
+        if not options.trace:
+            for key in ("trace", "adjoint_steps", "passes"):
+                document.pop(key, None)
+        emit(to_json.dump(document, compact=job.fmt == "jsonl"))
+    elif job.fmt in ("csv", "tsv"):
+        from .render import delimited
+
+        delimiter = "," if job.fmt == "csv" else "\t"
+        emit(delimited.render(job.command, result, options, delimiter, options.trace))
+    else:
+        from .render.sections import build
+
+        sections = build(job.command, result, options, job.advise)
+        if job.fmt == "table":
+            from .render.table import print_sections
+
+            print_sections(console(options), sections, options)
+        elif job.fmt == "markdown":
+            from .render import markdown
+
+            emit(markdown.render(sections, options))
+        else:
+            from .render import latex
+
+            emit(latex.render(sections, options))
+
+
+def parse_expressions(job: Job) -> Any:
+    from autodiff.grammar.build import parse
+
+    from .inputs import read_expressions
+
+    job.sources[:] = read_expressions(job.expressions, job.files)
+    for text in job.sources:
+        # Unknown options reach us as expressions (so that "-x^2" can be one): say so.
+        if text.startswith("--") and text[2:3].isalpha():
+            option = text.split("=")[0]
+            job.sources.clear()
+            raise UsageError(
+                f"no such option: {option} (see --help; write - -x for a double minus)"
+            )
+    return parse(job.sources)
+
+
+def point(job: Job) -> dict[str, float]:
+    from .point import parse_point
+
+    return parse_point(job.at or [])
+
+
+def run(
+    job: Job,
+    compute: Callable[[Any, dict[str, float]], Any],
+    batch: Callable[[Any], dict[str, Any]] | None = None,
+) -> None:
+    """Parse, compute at the point (or at every point of ``--points``), render."""
+
+    def action() -> None:
+        if (
+            job.points is not None
+            and job.expressions
+            and "-" in job.expressions
+            and job.points == "-"
+        ):
+            raise UsageError("standard input can feed the expression or the points, not both")
+        graph = parse_expressions(job)
+        at = point(job)
+        if job.points is not None:
+            if batch is None:
+                raise UsageError(f"{job.command} does not take --points")
+            run_batch(job, graph, at, batch(graph))
+            return
+        result = compute(graph, at)
+        render(job, result)
+        evaluation = getattr(result, "evaluation", result)
+        for warning in getattr(evaluation, "warnings", ()):
+            warn(job, warning.message)
+
+    guard(job, action)
+
+
+# --- many points ---------------------------------------------------------------------------------
+
+
+def _numpy_or_fail() -> None:
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "--points needs NumPy: pip install 'autodiff-cli[batch]' (or pip install numpy)"
+        ) from None
+
+
+class _Progress:
+    """A Rich progress bar on stderr, only when stderr is a terminal and the batch is long."""
+
+    def __init__(self, total: int, job: Job) -> None:
+        self.bar: Any = None
+        if total > CHUNK and sys.stderr.isatty() and not job.quiet:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.task = self.bar.add_task("points", total=total)
+            self.bar.start()
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def run_batch(job: Job, graph: Any, at: dict[str, float], kwargs: dict[str, Any]) -> None:
+    """Every row of ``--points``, vectorised in chunks; rows out in the order they came in."""
+    _numpy_or_fail()
+    if job.fmt not in BATCH_FORMATS:
+        raise UsageError(f"--points writes {', '.join(BATCH_FORMATS)}, not {job.fmt}")
+    import numpy as np
+
+    from autodiff.core.vectorized import evaluate_batch
+
+    from .inputs import read_points
+
+    points = read_points(job.points or "-")
+    used = [name for name in points.names if name in graph.input_names]
+    if not used:
+        uses = ", ".join(graph.input_names) or "no variables"
+        raise UsageError(
+            f"the points name none of the variables of the expression (it uses {uses})"
+        )
+    unknown = [name for name in points.names if name not in graph.input_names]
+    for name in unknown:
+        warn(job, f"the points column {name} is not a variable of the expression: ignored")
+    where = "standard input" if job.points in (None, "-") else job.points
+    failures: dict[int, tuple[str, int]] = {
+        line: (f"line {line} of {where}: {why}", 2) for line, why in points.bad.items()
+    }
+    arrays = points.arrays()
+    columns: list[str] = []
+    blocks: list[list[Any]] = []
+    progress = _Progress(len(points), job)
+    try:
+        for start in range(0, max(len(points), 1), CHUNK):
+            chunk = {name: arrays[name][start : start + CHUNK] for name in used}
+            result = evaluate_batch(job.command, graph, chunk, at, **kwargs)
+            columns = result.columns
+            blocks.append(result.arrays)
+            for row, error in result.errors.items():
+                line = points.lines[start + row]
+                failures[line] = (f"line {line} of {where}: {error.message}", exit_code(error))
+            progress.advance(len(next(iter(chunk.values()))))
+    finally:
+        progress.close()
+    data = [np.concatenate([block[j] for block in blocks]) for j in range(len(columns))]
+    _write_batch(job, graph, columns, data, np.asarray(points.lines, dtype=int), failures)
+
+
+def _write_batch(
+    job: Job,
+    graph: Any,
+    columns: list[str],
+    data: list[Any],
+    lines: Any,
+    failures: dict[int, tuple[str, int]],
+) -> None:
+    """The good rows in file order; at the first failure stop (or skip it and go on)."""
+    import numpy as np
+
+    stop_at = min(failures) if failures and job.on_error == "stop" else None
+    keep = ~np.isin(lines, list(failures))
+    if stop_at is not None:
+        keep &= lines < stop_at
+    _emit_rows(
+        job, graph, columns, [column[keep].tolist() for column in data], lines[keep].tolist()
+    )
+    if stop_at is not None:
+        message, code = failures[stop_at]
+        fail(format_error(_RowError(message, code), job.sources, job.options.ascii), code)
+    for line in sorted(failures):
+        warn(job, f"skipped {failures[line][0]}")
+
+
+class _RowError(InputError):
+    """A failed row of a batch, already worded; carries the exit status of its cause."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _emit_rows(
+    job: Job, graph: Any, columns: list[str], data: list[list[float]], lines: list[int]
+) -> None:
+    """The kept rows (``data`` holds one list per column) in the chosen format."""
+    import json
+
+    fmt = job.fmt
+    if fmt in ("csv", "tsv"):
+        from .render.delimited import write_columns
+
+        emit(write_columns(columns, data, "," if fmt == "csv" else "\t"))
+    elif fmt == "jsonl":
+        # One object per point, written without a json.dumps per row: the numbers are finite
+        # floats, whose repr is valid JSON.
+        keys = [json.dumps(c) + ":" for c in columns] + ['"line":']
+        texts = [list(map(repr, column)) for column in data] + [list(map(str, lines))]
+        for row in zip(*texts):
+            emit("{" + ",".join(k + v for k, v in zip(keys, row)) + "}")
+    elif fmt == "json":
+        records = [dict(zip(columns, row), line=line) for *row, line in zip(*data, lines)]
+        document = {
+            "command": job.command,
+            "expression": job.sources[0] if len(job.sources) == 1 else job.sources,
+            "inputs": list(graph.input_names),
+            "columns": columns,
+            "points": records,
+        }
+        emit(json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2))
+    else:
+        from .render.sections import Section
+
+        title = f"{job.command} at {len(lines)} points"
+        section = Section("result", title, ["line"], columns, precise=True)
+        section.rows = [[str(line), *row] for *row, line in zip(*data, lines)]
+        if fmt == "markdown":
+            from .render import markdown
+
+            emit(markdown.render([section], job.options))
+        else:
+            from .render.table import print_sections
+
+            print_sections(console(job.options), [section], job.options)
