@@ -15,6 +15,7 @@ def test_top_level_names() -> None:
     graph = autodiff.parse(PAPER_EXPRESSION)
     assert autodiff.evaluate(graph, {"x1": 2, "x2": 5}).value == PAPER_VALUE
     assert autodiff.gradient(graph, {"x1": 2, "x2": 5}).gradient == PAPER_GRADIENT
+    assert autodiff.grad is autodiff.gradient
     assert autodiff.hessian(graph, {"x1": 2, "x2": 5}).matrix[0][0] == -0.25
     with pytest.raises(AttributeError):
         autodiff.no_such_name  # noqa: B018
