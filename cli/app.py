@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from autodiff import __version__
+from autodiff.core.builder import DEFAULT_MAX_NODES
 
 from .render.options import RenderOptions
 from .runner import Job, console, guard, parse_expressions, run, stdout_is_unicode, warn
@@ -151,6 +152,28 @@ ShowTrace = Annotated[
     bool, typer.Option("--show-trace", help="Print the primal and second-order traces too.")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings.")]
+Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Treat every warning (a node at a kink, an overflow to inf) as an error: exit 1.",
+    ),
+]
+MaxNodes = Annotated[
+    int,
+    typer.Option(
+        "--max-nodes",
+        min=1,
+        help="Refuse expressions with more operations than this (a clear error, not a "
+        "MemoryError).",
+    ),
+]
+MaxRows = Annotated[
+    int,
+    typer.Option(
+        "--max-rows", min=1, help="Rows of each trace shown in tables, Markdown and LaTeX."
+    ),
+]
 Debug = Annotated[
     bool, typer.Option("--debug", help="Show the Python traceback of an internal error.")
 ]
@@ -259,6 +282,9 @@ def grad(
     trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
+    strict: Strict = False,
+    max_nodes: MaxNodes = DEFAULT_MAX_NODES,
+    max_rows: MaxRows = 1000,
 ) -> None:
     """The gradient, with the primal trace and the adjoint (or tangent) trace.
 
@@ -268,7 +294,8 @@ def grad(
 
     job = _job(
         "grad", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+        trace=trace, quiet=quiet, debug=debug, strict=strict,
+        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
     )  # fmt: skip
     names = _wrt(wrt)
 
@@ -301,6 +328,9 @@ def jacobian(
     trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
+    strict: Strict = False,
+    max_nodes: MaxNodes = DEFAULT_MAX_NODES,
+    max_rows: MaxRows = 1000,
 ) -> None:
     """The Jacobian of several expressions (the outputs y1…ym of one function).
 
@@ -310,7 +340,8 @@ def jacobian(
 
     job = _job(
         "jacobian", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+        trace=trace, quiet=quiet, debug=debug, strict=strict,
+        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
         advise=mode is JacobianMode.auto,
     )  # fmt: skip
     names = _wrt(wrt)
@@ -347,6 +378,9 @@ def jvp(
     trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
+    strict: Strict = False,
+    max_nodes: MaxNodes = DEFAULT_MAX_NODES,
+    max_rows: MaxRows = 1000,
 ) -> None:
     """J·u, the directional derivative of every output, in one forward sweep.
 
@@ -356,7 +390,8 @@ def jvp(
 
     job = _job(
         "jvp", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+        trace=trace, quiet=quiet, debug=debug, strict=strict,
+        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
     )  # fmt: skip
     names = _wrt(wrt)
 
@@ -392,6 +427,9 @@ def vjp(
     trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
+    strict: Strict = False,
+    max_nodes: MaxNodes = DEFAULT_MAX_NODES,
+    max_rows: MaxRows = 1000,
 ) -> None:
     """wᵀJ, the gradient of a weighted sum of the outputs, in one reverse sweep.
 
@@ -401,7 +439,8 @@ def vjp(
 
     job = _job(
         "vjp", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+        trace=trace, quiet=quiet, debug=debug, strict=strict,
+        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
     )  # fmt: skip
     names = _wrt(wrt)
 
@@ -429,6 +468,9 @@ def hessian(
     show_trace: ShowTrace = False,
     quiet: Quiet = False,
     debug: Debug = False,
+    strict: Strict = False,
+    max_nodes: MaxNodes = DEFAULT_MAX_NODES,
+    max_rows: MaxRows = 1000,
 ) -> None:
     """The exact Hessian by forward-over-reverse (one tangent-of-adjoint sweep per input).
 
@@ -438,7 +480,8 @@ def hessian(
 
     job = _job(
         "hessian", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=show_trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+        trace=show_trace, quiet=quiet, debug=debug, strict=strict,
+        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
     )  # fmt: skip
     names = _wrt(wrt)
 
@@ -470,6 +513,9 @@ def hvp(
     show_trace: ShowTrace = False,
     quiet: Quiet = False,
     debug: Debug = False,
+    strict: Strict = False,
+    max_nodes: MaxNodes = DEFAULT_MAX_NODES,
+    max_rows: MaxRows = 1000,
 ) -> None:
     """H·u in one forward-over-reverse sweep, without forming the Hessian.
 
@@ -479,7 +525,8 @@ def hvp(
 
     job = _job(
         "hvp", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=show_trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+        trace=show_trace, quiet=quiet, debug=debug, strict=strict,
+        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
     )  # fmt: skip
     names = _wrt(wrt)
 
@@ -505,6 +552,9 @@ def eval_(
     trace: Trace = None,
     quiet: Quiet = False,
     debug: Debug = False,
+    strict: Strict = False,
+    max_nodes: MaxNodes = DEFAULT_MAX_NODES,
+    max_rows: MaxRows = 1000,
 ) -> None:
     """The value of each expression, with the forward primal trace.
 
@@ -514,7 +564,8 @@ def eval_(
 
     job = _job(
         "eval", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, points=points, on_error=on_error,
+        trace=trace, quiet=quiet, debug=debug, strict=strict,
+        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
     )  # fmt: skip
     run(job, evaluate, lambda graph: {})
 
@@ -529,6 +580,9 @@ def wengert(
     ascii: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,
+    strict: Strict = False,
+    max_nodes: MaxNodes = DEFAULT_MAX_NODES,
+    max_rows: MaxRows = 1000,
 ) -> None:
     """The Wengert list: one single-assignment step per operation (with values given --at).
 
@@ -538,7 +592,8 @@ def wengert(
 
     job = _job(
         "wengert", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=True, quiet=quiet, debug=debug,
+        trace=True, quiet=quiet, debug=debug, strict=strict,
+        max_nodes=max_nodes, max_rows=max_rows,
     )  # fmt: skip
 
     def compute(graph: Any, point: dict[str, float]) -> Any:

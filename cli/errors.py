@@ -41,26 +41,37 @@ def _where(span: Span, sources: Sequence[str]) -> tuple[str, int, int, int]:
 def format_error(error: AutodiffError, sources: Sequence[str], ascii_only: bool = False) -> str:
     """``autodiff: error: …`` and, for bad input with a known span, the line with a caret."""
     message = error.message
-    where = ""
+    location = ""
     lines: list[str] = []
     if error.span is not None and sources:
         line, column, width, offset = _where(error.span, sources)
         expr = f"expression {error.span.expr + 1}, " if len(sources) > 1 else ""
         if isinstance(error, InputError):
-            where = f" at {expr}column {column}"
+            location = f" at {expr}column {column}"
             shown = line[offset : offset + WINDOW]
             lead = "…" if offset else ""
             caret = " " * (len(lead) + column - 1 - offset) + "^" * min(width, WINDOW // 2)
             lines = [f"  {lead}{shown}{'…' if offset + WINDOW < len(line) else ''}", f"  {caret}"]
         else:
-            snippet = line[column - 1 : column - 1 + width]
-            if len(snippet) > 40:
-                snippet = snippet[:37] + "…"
-            message = f'{message} (from "{snippet}" at {expr}column {column})'
-    text = "\n".join([f"{PROG}: error{where}: {message}", *lines])
+            message += source_of(error.span, sources)
+    text = "\n".join([f"{PROG}: error{location}: {message}", *lines])
     return to_ascii(text) if ascii_only else text
 
 
-def format_warning(message: str, ascii_only: bool = False) -> str:
-    text = f"{PROG}: warning: {message}"
+def source_of(span: Span | None, sources: Sequence[str]) -> str:
+    """`` (from "log(x - 1.5)" at column 5)`` for a span of the sources, or nothing."""
+    if span is None or not sources:
+        return ""
+    line, column, width, _ = _where(span, sources)
+    expr = f"expression {span.expr + 1}, " if len(sources) > 1 else ""
+    snippet = line[column - 1 : column - 1 + width]
+    if len(snippet) > 40:
+        snippet = snippet[:37] + "…"
+    return f' (from "{snippet}" at {expr}column {column})'
+
+
+def format_warning(
+    message: str, ascii_only: bool = False, span: Span | None = None, sources: Sequence[str] = ()
+) -> str:
+    text = f"{PROG}: warning: {message}{source_of(span, sources)}"
     return to_ascii(text) if ascii_only else text

@@ -14,14 +14,17 @@ from typing import Any, NoReturn
 
 import typer
 
-from autodiff.core.errors import AutodiffError, InputError, UsageError
+from autodiff.core.builder import DEFAULT_MAX_NODES
+from autodiff.core.errors import AutodiffError, InputError, MathError, Span, UsageError
 
-from .errors import EXIT_INTERNAL, exit_code, format_error, format_warning
+from .errors import EXIT_INPUT, EXIT_INTERNAL, exit_code, format_error, format_warning
 from .render.options import RenderOptions
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "latex")
 BATCH_FORMATS = ("csv", "tsv", "jsonl", "json", "table", "markdown")
 CHUNK = 100_000  # points per vectorised sweep: bounds memory, paces the progress bar
+AUTO_TRACE_NODES = 500  # larger graphs print their traces only when asked (--trace)
+MAX_ROW_WARNINGS = 10  # warnings about single rows of a batch, before a summary line
 
 
 @dataclass
@@ -41,12 +44,19 @@ class Job:
     points: str | None = None
     on_error: str = "stop"
     advise: bool = False
+    strict: bool = False
+    max_nodes: int = DEFAULT_MAX_NODES
+    max_rows: int = 1000
     sources: list[str] = field(default_factory=list)  # filled once read, for error messages
+    nodes: int = 0  # the size of the graph, once parsed
 
     @property
     def options(self) -> RenderOptions:
-        trace = self.trace if self.trace is not None else self.fmt not in ("csv", "tsv")
-        return RenderOptions(self.digits, self.ascii or not stdout_is_unicode(), trace)
+        trace = self.trace
+        if trace is None:  # the format's default: traces for people, unless the graph is huge
+            trace = self.fmt not in ("csv", "tsv") and self.nodes <= AUTO_TRACE_NODES
+        ascii_only = self.ascii or not stdout_is_unicode()
+        return RenderOptions(self.digits, ascii_only, trace, self.max_rows)
 
 
 def stdout_is_unicode() -> bool:
@@ -62,9 +72,13 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def warn(job: Job, message: str) -> None:
+def warn(job: Job, message: str, span: Span | None = None) -> None:
     if not job.quiet:
-        typer.echo(format_warning(message, job.options.ascii), err=True)
+        typer.echo(format_warning(message, job.options.ascii, span, job.sources), err=True)
+
+
+class StrictError(MathError):
+    """A warning that ``--strict`` turned into an error."""
 
 
 def guard(job: Job, action: Callable[[], None]) -> None:
@@ -78,6 +92,12 @@ def guard(job: Job, action: Callable[[], None]) -> None:
         raise
     except KeyboardInterrupt:
         fail("autodiff: interrupted", 130)
+    except MemoryError:
+        fail(
+            "autodiff: error: out of memory: the input is too large for this machine "
+            "(--max-nodes refuses such inputs early)",
+            EXIT_INPUT,
+        )
     except BrokenPipeError:
         # The reader of our stdout went away (`| head`): not an error worth a message.
         sys.stderr.close()
@@ -124,9 +144,9 @@ def render(job: Job, result: Any) -> None:
         delimiter = "," if job.fmt == "csv" else "\t"
         emit(delimited.render(job.command, result, options, delimiter, options.trace))
     else:
-        from .render.sections import build
+        from .render.sections import build, limit_rows
 
-        sections = build(job.command, result, options, job.advise)
+        sections = limit_rows(build(job.command, result, options, job.advise), options.max_rows)
         if job.fmt == "table":
             from .render.table import print_sections
 
@@ -155,7 +175,12 @@ def parse_expressions(job: Job) -> Any:
             raise UsageError(
                 f"no such option: {option} (see --help; write - -x for a double minus)"
             )
-    return parse(job.sources)
+    graph = parse(job.sources, max_nodes=job.max_nodes)
+    job.nodes = len(graph.nodes)
+    huge = job.nodes > AUTO_TRACE_NODES and job.fmt in ("table", "markdown", "latex")
+    if job.trace is None and huge:
+        warn(job, f"{job.nodes:,} nodes: the traces are not printed (--trace prints them)")
+    return graph
 
 
 def point(job: Job) -> dict[str, float]:
@@ -187,10 +212,15 @@ def run(
             run_batch(job, graph, at, batch(graph))
             return
         result = compute(graph, at)
+        warnings = getattr(result, "warnings", None)
+        if warnings is None:
+            warnings = getattr(getattr(result, "evaluation", result), "warnings", ())
+        if job.strict and warnings:
+            first = warnings[0]
+            raise StrictError(f"{first.message} (--strict)", span=first.span, node=first.node)
         render(job, result)
-        evaluation = getattr(result, "evaluation", result)
-        for warning in getattr(evaluation, "warnings", ()):
-            warn(job, warning.message)
+        for warning in warnings:
+            warn(job, warning.message, warning.span)
 
     guard(job, action)
 
@@ -257,6 +287,7 @@ def run_batch(job: Job, graph: Any, at: dict[str, float], kwargs: dict[str, Any]
     arrays = points.arrays()
     columns: list[str] = []
     blocks: list[list[Any]] = []
+    row_warnings: list[str] = []
     progress = _Progress(len(points), job)
     try:
         for start in range(0, max(len(points), 1), CHUNK):
@@ -267,10 +298,21 @@ def run_batch(job: Job, graph: Any, at: dict[str, float], kwargs: dict[str, Any]
             for row, error in result.errors.items():
                 line = points.lines[start + row]
                 failures[line] = (f"line {line} of {where}: {error.message}", exit_code(error))
+            for row, diagnostics in result.warnings.items():
+                line = points.lines[start + row]
+                message = f"line {line} of {where}: {diagnostics[0].message}"
+                if job.strict:
+                    failures.setdefault(line, (f"{message} (--strict)", 1))
+                else:
+                    row_warnings.append(message)
             progress.advance(len(next(iter(chunk.values()))))
     finally:
         progress.close()
     data = [np.concatenate([block[j] for block in blocks]) for j in range(len(columns))]
+    for message in row_warnings[:MAX_ROW_WARNINGS]:
+        warn(job, message)
+    if len(row_warnings) > MAX_ROW_WARNINGS:
+        warn(job, f"… and {len(row_warnings) - MAX_ROW_WARNINGS:,} more points with warnings")
     _write_batch(job, graph, columns, data, np.asarray(points.lines, dtype=int), failures)
 
 
@@ -295,8 +337,11 @@ def _write_batch(
     if stop_at is not None:
         message, code = failures[stop_at]
         fail(format_error(_RowError(message, code), job.sources, job.options.ascii), code)
-    for line in sorted(failures):
+    skipped = sorted(failures)
+    for line in skipped[:MAX_ROW_WARNINGS]:
         warn(job, f"skipped {failures[line][0]}")
+    if len(skipped) > MAX_ROW_WARNINGS:
+        warn(job, f"… and {len(skipped) - MAX_ROW_WARNINGS:,} more points skipped")
 
 
 class _RowError(InputError):

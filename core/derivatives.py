@@ -17,17 +17,18 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .errors import NonFiniteError, PointError, UsageError
 from .graph import Const, Graph, Operand
-from .notation import describe_node, partial_symbol, var
+from .notation import BAR, DOT, describe_node, partial_symbol, var
 from .sweeps import (
     AdjointStep,
     Diagnostic,
     Partials,
     adjoint,
+    kinks,
     local_partials,
     local_second_partials,
     primal,
@@ -101,6 +102,7 @@ class Jacobian:
     forward: tuple[ForwardPass, ...] = ()  # one per column, in forward mode
     reverse: tuple[ReversePass, ...] = ()  # one per row, in reverse mode
     cost: Cost | None = None
+    warnings: tuple[Diagnostic, ...] = ()  # overflow in the primal, nodes at kinks
 
     @property
     def graph(self) -> Graph:
@@ -128,6 +130,7 @@ class Jvp:
     direction: tuple[float, ...]  # u, one entry per ``wrt`` input
     product: tuple[float, ...]  # one entry per output
     sweep: ForwardPass
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class Vjp:
     cotangent: tuple[float, ...]  # w, one entry per output
     product: tuple[float, ...]  # one entry per ``wrt`` input
     sweep: ReversePass
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ class Hessian:
     matrix: tuple[tuple[float, ...], ...]
     passes: tuple[SecondOrderPass, ...]
     asymmetry: float  # max |Hᵢⱼ − Hⱼᵢ|: zero up to rounding, or the check failed
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,7 @@ class Hvp:
     gradient: tuple[float, ...]
     product: tuple[float, ...]
     sweep: SecondOrderPass
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 # --- the point, the inputs, the outputs --------------------------------------------------------
@@ -183,11 +189,13 @@ def bind_point(graph: Graph, at: Mapping[str, float]) -> tuple[float, ...]:
     names = graph.input_names
     unknown = [name for name in at if name not in names]
     if unknown:
-        uses = ", ".join(names) if names else "no variables"
+        uses = ", ".join(names[:10]) + ("…" if len(names) > 10 else "") or "no variables"
         raise PointError(f"{unknown[0]} is not a variable of the expression (it uses {uses})")
     missing = [name for name in names if name not in at]
     if missing:
-        listed = ", ".join(missing)
+        listed = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
         raise PointError(f"no value for {listed}: give one with --at {missing[0]}=…")
     for name in names:
         if not math.isfinite(at[name]):
@@ -249,8 +257,10 @@ def _check_finite(
     values: Sequence[float],
     tables: Sequence[tuple[str, Partials]],
     result: Sequence[float],
+    sweeps: Sequence[tuple[str, Sequence[float]]] = (),
 ) -> None:
-    """Raise, naming the first node whose local derivative blew up, if a result is not finite."""
+    """Raise if a result is not finite, naming the first node where it went wrong: a local
+    derivative that blew up, or else the first tangent (adjoint) of a sweep that overflowed."""
     if all(math.isfinite(d) for d in result):
         return
     for order, table in tables:
@@ -272,7 +282,43 @@ def _check_finite(
                     span=graph.nodes[i].span,
                     node=i,
                 )
+    partials = dict(tables)["first"]
+    for kind, vector in sweeps:
+        if kind == "tangent":
+            # Tangents flow up the list: the first non-finite one is where it happened.
+            bad = [
+                i for i in range(graph.n_inputs, len(graph.nodes)) if not math.isfinite(vector[i])
+            ]
+            if bad:
+                i = bad[0]
+                raise NonFiniteError(
+                    f"the derivative is not finite: the tangent {var(graph, i, DOT)} = "
+                    f"{vector[i]!r} first overflows at {describe_node(graph, i, values)}",
+                    span=graph.nodes[i].span,
+                    node=i,
+                )
+            continue
+        # Adjoints flow down: the last node whose own adjoint is finite but whose contribution
+        # to an operand is not is where it happened.
+        for i in range(len(graph.nodes) - 1, graph.n_inputs - 1, -1):
+            operands = graph.nodes[i].operands
+            for k, a in enumerate(operands):
+                term = vector[i] * partials[i][k]
+                if isinstance(a, int) and math.isfinite(vector[i]) and not math.isfinite(term):
+                    raise NonFiniteError(
+                        f"the derivative is not finite: the adjoint {var(graph, a, BAR)} "
+                        f"overflows in {var(graph, a, BAR)} += "
+                        f"{var(graph, i, BAR)}·{partial_symbol(graph, i, k)} "
+                        f"at {describe_node(graph, i, values)}",
+                        span=graph.nodes[i].span,
+                        node=i,
+                    )
     raise NonFiniteError("the derivative is not finite (an intermediate value overflowed)")
+
+
+def _warnings(evaluation: Evaluation) -> tuple[Diagnostic, ...]:
+    """What a derivative's user should know: overflow in the primal, and nodes at kinks."""
+    return evaluation.warnings + tuple(kinks(evaluation.graph, evaluation.values))
 
 
 def _out(vector: Sequence[float], output: Operand) -> float:
@@ -321,6 +367,7 @@ def jacobian(
             seed = _seed(n, j)
             passes.append(ForwardPass(tuple(seed), tuple(tangent(graph, partials, seed))))
         matrix = tuple(tuple(_out(p.dots, output) for p in passes) for output in graph.outputs)
+        sweeps = [("tangent", p.dots) for p in passes]
         result = Jacobian(
             evaluation, chosen, columns, matrix, partials, forward=tuple(passes), cost=cost
         )
@@ -331,13 +378,15 @@ def jacobian(
             bars, steps = adjoint(graph, partials, seed, record=record)
             rows.append(ReversePass(tuple(seed), tuple(bars), tuple(steps)))
         matrix = tuple(tuple(p.bars[j] for j in columns) for p in rows)
+        sweeps = [("adjoint", p.bars) for p in rows]
         result = Jacobian(
             evaluation, chosen, columns, matrix, partials, reverse=tuple(rows), cost=cost
         )
     else:
         raise ValueError(f"unknown mode {mode!r}")
-    _check_finite(graph, values, [("first", partials)], [d for row in matrix for d in row])
-    return result
+    entries = [d for row in matrix for d in row]
+    _check_finite(graph, values, [("first", partials)], entries, sweeps)
+    return replace(result, warnings=_warnings(evaluation))
 
 
 def gradient(
@@ -383,9 +432,10 @@ def jvp(
     partials = local_partials(graph, evaluation.values)
     dots = tangent(graph, partials, seed)
     product = tuple(_out(dots, output) for output in graph.outputs)
-    _check_finite(graph, evaluation.values, [("first", partials)], product)
+    _check_finite(graph, evaluation.values, [("first", partials)], product, [("tangent", dots)])
     sweep = ForwardPass(tuple(seed), tuple(dots))
-    return Jvp(evaluation, columns, tuple(float(u) for u in direction), product, sweep)
+    u = tuple(float(u) for u in direction)
+    return Jvp(evaluation, columns, u, product, sweep, _warnings(evaluation))
 
 
 def vjp(
@@ -409,10 +459,9 @@ def vjp(
     weights = tuple(float(w) for w in cotangent)
     bars, steps = adjoint(graph, partials, weights, record=True)
     product = tuple(bars[j] for j in columns)
-    _check_finite(graph, evaluation.values, [("first", partials)], product)
-    return Vjp(
-        evaluation, columns, weights, product, ReversePass(weights, tuple(bars), tuple(steps))
-    )
+    _check_finite(graph, evaluation.values, [("first", partials)], product, [("adjoint", bars)])
+    sweep = ReversePass(weights, tuple(bars), tuple(steps))
+    return Vjp(evaluation, columns, weights, product, sweep, _warnings(evaluation))
 
 
 # --- second order --------------------------------------------------------------------------------
@@ -444,12 +493,16 @@ def hessian(graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = N
     # Column c of H is the v̄̇ of the inputs in pass c; the matrix is stored by rows.
     matrix = tuple(tuple(p.bar_dots[i] for p in passes) for i in columns)
     tables = [("first", partials), ("second", seconds)]
-    _check_finite(graph, evaluation.values, tables, [*grad, *(h for row in matrix for h in row)])
+    entries = [*grad, *(h for row in matrix for h in row)]
+    sweeps = [(kind, v) for p in passes for kind, v in (("tangent", p.dots), ("adjoint", p.bars))]
+    _check_finite(graph, evaluation.values, tables, entries, sweeps)
     asymmetry = max(
         (abs(matrix[r][c] - matrix[c][r]) for r in range(len(columns)) for c in range(r)),
         default=0.0,
     )
-    return Hessian(evaluation, columns, grad, matrix, tuple(passes), asymmetry)
+    return Hessian(
+        evaluation, columns, grad, matrix, tuple(passes), asymmetry, _warnings(evaluation)
+    )
 
 
 def hvp(
@@ -467,5 +520,6 @@ def hvp(
     grad = tuple(sweep.bars[j] for j in columns)
     product = tuple(sweep.bar_dots[j] for j in columns)
     tables = [("first", partials), ("second", seconds)]
-    _check_finite(graph, evaluation.values, tables, [*grad, *product])
-    return Hvp(evaluation, columns, sweep.direction, grad, product, sweep)
+    sweeps = [("tangent", sweep.dots), ("adjoint", sweep.bars)]
+    _check_finite(graph, evaluation.values, tables, [*grad, *product], sweeps)
+    return Hvp(evaluation, columns, sweep.direction, grad, product, sweep, _warnings(evaluation))

@@ -35,6 +35,16 @@ LN10 = math.log(10.0)
 
 
 @dataclass(frozen=True, slots=True)
+class Kink:
+    """Where a primitive is not differentiable, what the derivative is on either side there,
+    and which value the partials take (the convention)."""
+
+    at: Fn  # (*args) -> bool: the arguments sit exactly on the kink
+    one_sided: str
+    convention: str
+
+
+@dataclass(frozen=True, slots=True)
 class Primitive:
     """One elementary operation: its value, first and second partials, and its notation."""
 
@@ -50,6 +60,7 @@ class Primitive:
     partial_notation: tuple[str, ...]
     domain: str = "all real numbers"
     kind: str = "function"  # "function" or "operator": how the grammar spells it
+    kink: Kink | None = None
 
     def second_partial(self, i: int, j: int) -> Fn:
         """∂²/∂args[i]∂args[j] (symmetric in i, j)."""
@@ -164,11 +175,14 @@ def _prim(
     partial_notation: tuple[str, ...],
     domain: str = "all real numbers",
     kind: str = "function",
+    kink: Kink | None = None,
 ) -> Primitive:
     arity = len(partials)
     assert len(partial_notation) == arity, name
     assert len(second) == arity * (arity + 1) // 2, name
-    return Primitive(name, arity, value, partials, second, notation, partial_notation, domain, kind)
+    return Primitive(
+        name, arity, value, partials, second, notation, partial_notation, domain, kind, kink
+    )
 
 
 def build_table(m: Any) -> tuple[Primitive, ...]:
@@ -447,9 +461,26 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             (_zero,),
             "relu {0}",
             ("[{0} > 0]",),
+            kink=Kink(
+                lambda x: x == 0.0,
+                "0 from the left, 1 from the right",
+                "0 (as PyTorch and JAX)",
+            ),
         ),
         # --- piecewise ---
-        _prim("abs", abs, (lambda x, a: sign(x),), (_zero,), "|{0}|", ("sign {0}",)),
+        _prim(
+            "abs",
+            abs,
+            (lambda x, a: sign(x),),
+            (_zero,),
+            "|{0}|",
+            ("sign {0}",),
+            kink=Kink(
+                lambda x: x == 0.0,
+                "-1 from the left, +1 from the right",
+                "0, the midpoint (as PyTorch and JAX; ForwardDiff takes 1)",
+            ),
+        ),
         _prim(
             "max",
             m.maximum,
@@ -457,6 +488,11 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             (_zero, _zero, _zero),
             "max({0}, {1})",
             ("H({0} − {1})", "H({1} − {0})"),
+            kink=Kink(
+                lambda x, y: x == y,
+                "(1, 0) where the first argument wins, (0, 1) where the second does",
+                "(½, ½), the midpoint (as JAX)",
+            ),
         ),
         _prim(
             "min",
@@ -465,6 +501,11 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             (_zero, _zero, _zero),
             "min({0}, {1})",
             ("H({1} − {0})", "H({0} − {1})"),
+            kink=Kink(
+                lambda x, y: x == y,
+                "(1, 0) where the first argument wins, (0, 1) where the second does",
+                "(½, ½), the midpoint (as JAX)",
+            ),
         ),
         _prim(
             "hypot",
@@ -477,6 +518,11 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             ),
             "hypot({0}, {1})",
             ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"),
+            kink=Kink(
+                lambda x, y: (x == 0.0) & (y == 0.0),
+                "(cos θ, sin θ) along the ray at angle θ: no gradient at the origin",
+                "(0, 0), the midpoint of the subgradients",
+            ),
         ),
     )
 

@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .errors import DomainError, NonFiniteError
+from .errors import DomainError, NonFiniteError, Span
 from .graph import Const, Graph
 from .notation import describe_node
 from .primitives import PRIMITIVES, pair_index
@@ -29,6 +29,8 @@ class Diagnostic:
 
     message: str
     node: int | None = None
+    span: Span | None = None
+    kind: str = "overflow"  # "overflow" or "kink"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +80,25 @@ def primal(graph: Graph, inputs: Sequence[float]) -> tuple[list[float], list[Dia
                 node=i,
             ) from None
         if not math.isfinite(out) and all(math.isfinite(a) for a in args):
-            warnings.append(
-                Diagnostic(
-                    f"{describe_node(graph, i, values)} gives {out!r} (IEEE overflow)", node=i
-                )
-            )
+            message = f"{describe_node(graph, i, values)} gives {out!r} (IEEE overflow)"
+            warnings.append(Diagnostic(message, i, node.span))
         values[i] = out
     return values, warnings
+
+
+def kinks(graph: Graph, values: Sequence[float]) -> list[Diagnostic]:
+    """Every node evaluated exactly at a point where its primitive is not differentiable."""
+    found = []
+    for i in range(graph.n_inputs, len(graph.nodes)):
+        node = graph.nodes[i]
+        kink = PRIMITIVES[node.op].kink
+        if kink is not None and kink.at(*_operand_values(values, node.operands)):
+            message = (
+                f"{describe_node(graph, i, values)} is at a kink of {node.op}: the one-sided "
+                f"derivatives are {kink.one_sided}; autodiff uses {kink.convention}"
+            )
+            found.append(Diagnostic(message, i, node.span, "kink"))
+    return found
 
 
 def local_partials(graph: Graph, values: Sequence[float]) -> Partials:

@@ -25,6 +25,7 @@ from .errors import AutodiffError, MathError, PointError
 from .graph import Const, Graph
 from .primitives import Primitive, build_table, pair_index
 from .records import columns, compute, record
+from .sweeps import Diagnostic
 
 Array = np.ndarray
 
@@ -225,6 +226,7 @@ class Batch:
     columns: list[str]
     arrays: list[Array]  # one 1-D array per column; entries of failed points are nan
     errors: dict[int, AutodiffError] = field(default_factory=dict)  # point → its scalar error
+    warnings: dict[int, tuple[Diagnostic, ...]] = field(default_factory=dict)  # point → kinks…
 
     @property
     def size(self) -> int:
@@ -289,9 +291,27 @@ def evaluate_batch(
             pass  # a property of that point (a value out of range), reported with its row below
     wrt_ids = resolve_wrt(graph, wrt)
     with np.errstate(all="ignore"):
-        raw = _batch_arrays(command, graph, inputs, size, mode, wrt_ids, direction, cotangent)
+        values, raw = _batch_arrays(
+            command, graph, inputs, size, mode, wrt_ids, direction, cotangent
+        )
         arrays = [_full(a, size) for a in raw]
-        return Batch(columns(command, graph, wrt_ids), arrays, _recheck(request, arrays))
+        kinked = _kink_rows(graph, values, size) if command != "eval" else np.zeros(size, bool)
+        batch = Batch(columns(command, graph, wrt_ids), arrays)
+        _recheck(request, batch, kinked)
+        return batch
+
+
+def _kink_rows(graph: Graph, values: Sequence[Value], size: int) -> Array:
+    """The points where some node sits exactly on a kink (they go down the scalar path, which
+    warns about them as a single call does)."""
+    table = array_table()
+    rows = np.zeros(size, dtype=bool)
+    for i in range(graph.n_inputs, len(graph.nodes)):
+        node = graph.nodes[i]
+        kink = table[node.op].kink
+        if kink is not None:
+            rows |= np.broadcast_to(kink.at(*_args(values, node.operands)), (size,))
+    return rows
 
 
 def _batch_arrays(
@@ -303,10 +323,26 @@ def _batch_arrays(
     wrt_ids: tuple[int, ...],
     direction: Sequence[float],
     cotangent: Sequence[float],
-) -> list[Value]:
-    """One array (or float) per column of ``records.columns(command, graph, wrt_ids)``."""
-    n = graph.n_inputs
+) -> tuple[list[Value], list[Value]]:
+    """Every node's value, and one array (or float) per column of ``records.columns``."""
     values = primal_arrays(graph, inputs)
+    return values, _derived(
+        command, graph, values, inputs, size, mode, wrt_ids, direction, cotangent
+    )
+
+
+def _derived(
+    command: str,
+    graph: Graph,
+    values: list[Value],
+    inputs: list[Array],
+    size: int,
+    mode: JacobianMode,
+    wrt_ids: tuple[int, ...],
+    direction: Sequence[float],
+    cotangent: Sequence[float],
+) -> list[Value]:
+    n = graph.n_inputs
     arrays = [*inputs, *(_output(values, o, size) for o in graph.outputs)]
     if command == "eval":
         return arrays
@@ -374,27 +410,30 @@ def _jacobian_arrays(
 Request = tuple[str, Graph, JacobianMode, "Sequence[str] | None", Sequence[float], Sequence[float]]
 
 
-def _recheck(request: Request, arrays: list[Array]) -> dict[int, AutodiffError]:
-    """Recompute every point with a non-finite entry by the scalar path (see the module doc)."""
+def _recheck(request: Request, batch: Batch, extra: Array) -> None:
+    """Recompute by the scalar path every point with a non-finite entry, and the ``extra`` ones
+    (see the module doc); record their errors and warnings in ``batch``."""
     graph = request[1]
     n = graph.n_inputs
+    arrays = batch.arrays
     # One pass finds them: a sum is finite only if every term is (an overflowing sum of finite
     # terms only sends a good point down the exact path too).
     total = sum(arrays, np.zeros(len(arrays[0])))
-    errors: dict[int, AutodiffError] = {}
-    for row in np.flatnonzero(~np.isfinite(total)).tolist():
+    for row in np.flatnonzero(~np.isfinite(total) | extra).tolist():
         at = {name: float(arrays[j][row]) for j, name in enumerate(graph.input_names)}
         try:
-            fixed = _scalar_row(*request, at)
+            result = compute(*request[:2], at, *request[2:])
+            fixed = record(request[0], result)
+            if getattr(result, "warnings", ()):
+                batch.warnings[row] = tuple(result.warnings)
         except AutodiffError as error:
-            errors[row] = error
+            batch.errors[row] = error
             fixed = [at[name] for name in graph.input_names] + [math.nan] * (len(arrays) - n)
         for j, value in enumerate(fixed):
             if arrays[j][row] != value:
                 if not arrays[j].flags.writeable:
                     arrays[j] = arrays[j].copy()
                 arrays[j][row] = value
-    return errors
 
 
 def _scalar_row(

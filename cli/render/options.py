@@ -12,6 +12,7 @@ class RenderOptions:
     digits: int = 6  # significant digits of numbers in trace tables
     ascii: bool = False  # plain ASCII: v-1, vdot1, vbar0, no box drawing
     trace: bool = True  # print the trace tables, not only the result
+    max_rows: int = 1000  # rows of a trace table shown to people (tables, Markdown, LaTeX)
 
     def text(self, text: str) -> str:
         return to_ascii(text) if self.ascii else text

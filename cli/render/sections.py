@@ -240,3 +240,15 @@ def build(command: str, result: Any, options: RenderOptions, advise: bool = Fals
     if not options.trace:
         traces = [s for s in traces if s.key == "advisor"]
     return [*traces, summary, *extra]
+
+
+def limit_rows(sections: list[Section], max_rows: int) -> list[Section]:
+    """Traces cut to ``max_rows`` rows each, with a note of what was cut."""
+    for section in sections:
+        cut = len(section.rows) - max_rows
+        if section.is_trace and cut > 0:
+            section.rows = section.rows[:max_rows]
+            section.breaks = [b for b in section.breaks if b < max_rows]
+            note = f"… {cut:,} more rows not shown (--max-rows {len(section.rows) + cut} shows all)"
+            section.caption = f"{section.caption}\n{note}" if section.caption else note
+    return sections
