@@ -253,10 +253,21 @@ def _names(graph: Any, wrt: list[str] | None) -> tuple[str, ...]:
     return tuple(graph.input_names[j] for j in resolve_wrt(graph, wrt))
 
 
-def _job(command: str, expressions: list[str] | None, **options: Any) -> Job:
-    """A Job from a command's options (enums to their values)."""
-    values = {k: (v.value if isinstance(v, Enum) else v) for k, v in options.items()}
-    return Job(command, expressions, **values)
+# Option names that are also Job fields (``format`` and ``show_trace`` are renamed).
+_JOB_FIELDS = {
+    "expressions", "files", "at", "digits", "ascii", "trace", "quiet", "debug", "points",
+    "on_error", "strict", "max_nodes", "max_rows",
+}  # fmt: skip
+
+
+def _job(command: str, options: dict[str, Any], **extra: Any) -> Job:
+    """A Job from a command's parameters (its ``locals()``), enums as their values."""
+    values = {k: v for k, v in options.items() if k in _JOB_FIELDS}
+    values["fmt"] = options["format"]
+    if "show_trace" in options:
+        values["trace"] = options["show_trace"]
+    values.update(extra)
+    return Job(command, **{k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()})
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -292,11 +303,7 @@ def grad(
     """
     from autodiff.core.derivatives import gradient
 
-    job = _job(
-        "grad", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, strict=strict,
-        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
-    )  # fmt: skip
+    job = _job("grad", locals())
     names = _wrt(wrt)
 
     def compute(graph: Any, point: dict[str, float]) -> Any:
@@ -338,12 +345,7 @@ def jacobian(
     """
     from autodiff.core.derivatives import jacobian as jacobian_of
 
-    job = _job(
-        "jacobian", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, strict=strict,
-        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
-        advise=mode is JacobianMode.auto,
-    )  # fmt: skip
+    job = _job("jacobian", locals(), advise=mode is JacobianMode.auto)
     names = _wrt(wrt)
 
     def compute(graph: Any, point: dict[str, float]) -> Any:
@@ -388,11 +390,7 @@ def jvp(
     """
     from autodiff.core.derivatives import jvp as jvp_of
 
-    job = _job(
-        "jvp", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, strict=strict,
-        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
-    )  # fmt: skip
+    job = _job("jvp", locals())
     names = _wrt(wrt)
 
     def u(graph: Any) -> list[float]:
@@ -437,11 +435,7 @@ def vjp(
     """
     from autodiff.core.derivatives import vjp as vjp_of
 
-    job = _job(
-        "vjp", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, strict=strict,
-        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
-    )  # fmt: skip
+    job = _job("vjp", locals())
     names = _wrt(wrt)
 
     def w(graph: Any) -> list[float]:
@@ -478,11 +472,7 @@ def hessian(
     """
     from autodiff.core.derivatives import hessian as hessian_of
 
-    job = _job(
-        "hessian", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=show_trace, quiet=quiet, debug=debug, strict=strict,
-        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
-    )  # fmt: skip
+    job = _job("hessian", locals())
     names = _wrt(wrt)
 
     def compute(graph: Any, point: dict[str, float]) -> Any:
@@ -523,11 +513,7 @@ def hvp(
     """
     from autodiff.core.derivatives import hvp as hvp_of
 
-    job = _job(
-        "hvp", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=show_trace, quiet=quiet, debug=debug, strict=strict,
-        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
-    )  # fmt: skip
+    job = _job("hvp", locals())
     names = _wrt(wrt)
 
     def u(graph: Any) -> list[float]:
@@ -562,11 +548,7 @@ def eval_(
     """
     from autodiff.core.derivatives import evaluate
 
-    job = _job(
-        "eval", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=trace, quiet=quiet, debug=debug, strict=strict,
-        max_nodes=max_nodes, max_rows=max_rows, points=points, on_error=on_error,
-    )  # fmt: skip
+    job = _job("eval", locals())
     run(job, evaluate, lambda graph: {})
 
 
@@ -590,11 +572,7 @@ def wengert(
     """
     from autodiff.core.derivatives import evaluate
 
-    job = _job(
-        "wengert", expressions, files=files, at=at, fmt=format, digits=digits, ascii=ascii,
-        trace=True, quiet=quiet, debug=debug, strict=strict,
-        max_nodes=max_nodes, max_rows=max_rows,
-    )  # fmt: skip
+    job = _job("wengert", locals(), trace=True)
 
     def compute(graph: Any, point: dict[str, float]) -> Any:
         return evaluate(graph, point) if at else graph
