@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from .errors import Span
-from .primitives import PRIMITIVES
+from .primitives import PRIMITIVES, Primitive
 
 INPUT = "input"
 
@@ -51,6 +52,30 @@ class Graph:
     @cached_property
     def input_names(self) -> tuple[str, ...]:
         return tuple(node.name or "" for node in self.nodes[: self.n_inputs])
+
+    @cached_property
+    def program(self) -> tuple[tuple[int, Primitive, int, Any, Any], ...]:
+        """Each operation as ``(id, primitive, shape, a, b)``, for the sweeps' inner loops.
+
+        ``shape`` says where the operands are: 0 unary (``a`` a node id), 1 two nodes, 2 a node
+        and a constant (``b`` its value), 3 a constant and a node (``a`` its value). Looking this
+        up once per graph, not once per node and sweep, roughly halves the time of a sweep.
+        """
+        steps = []
+        for i in range(self.n_inputs, len(self.nodes)):
+            node = self.nodes[i]
+            primitive = PRIMITIVES[node.op]
+            if len(node.operands) == 1:
+                steps.append((i, primitive, 0, node.operands[0], None))
+                continue
+            a, b = node.operands
+            if isinstance(a, int) and isinstance(b, int):
+                steps.append((i, primitive, 1, a, b))
+            elif isinstance(a, int):
+                steps.append((i, primitive, 2, a, b.value))  # type: ignore[union-attr]
+            else:
+                steps.append((i, primitive, 3, a.value, b))
+        return tuple(steps)
 
     def wengert_index(self, node_id: int) -> int:
         """The paper's subscript: inputs ``1-n … 0``, intermediates ``1, 2, …``."""

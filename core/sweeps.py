@@ -55,33 +55,45 @@ def _operand_values(values: Sequence[float], operands: tuple[int | Const, ...]) 
     return [values[a] if type(a) is int else a.value for a in operands]  # type: ignore[union-attr,index]
 
 
+def _undefined(graph: Graph, i: int, values: Sequence[float], error: Exception) -> Exception:
+    """The error for a primitive that raised at node ``i``: outside its domain, or overflow."""
+    node = graph.nodes[i]
+    if isinstance(error, OverflowError):
+        return NonFiniteError(
+            f"overflow at {describe_node(graph, i, values)}: exceeds the float range",
+            span=node.span,
+            node=i,
+        )
+    primitive = PRIMITIVES[node.op]
+    return DomainError(
+        f"{node.op} is undefined at {describe_node(graph, i, values)}: "
+        f"{node.op} needs {primitive.domain}",
+        span=node.span,
+        node=i,
+    )
+
+
 def primal(graph: Graph, inputs: Sequence[float]) -> tuple[list[float], list[Diagnostic]]:
     """Evaluate every node at the point; raise ``DomainError`` where a primitive is undefined."""
-    nodes = graph.nodes
-    values = list(inputs) + [0.0] * (len(nodes) - graph.n_inputs)
+    values = list(inputs) + [0.0] * (len(graph.nodes) - graph.n_inputs)
     warnings: list[Diagnostic] = []
-    for i in range(graph.n_inputs, len(nodes)):
-        node = nodes[i]
-        primitive = PRIMITIVES[node.op]
-        args = _operand_values(values, node.operands)
+    for i, primitive, shape, a, b in graph.program:
         try:
-            out = primitive.value(*args)
-        except (ValueError, ZeroDivisionError):
-            raise DomainError(
-                f"{node.op} is undefined at {describe_node(graph, i, values)}: "
-                f"{node.op} needs {primitive.domain}",
-                span=node.span,
-                node=i,
-            ) from None
-        except OverflowError:
-            raise NonFiniteError(
-                f"overflow at {describe_node(graph, i, values)}: exceeds the float range",
-                span=node.span,
-                node=i,
-            ) from None
-        if not math.isfinite(out) and all(math.isfinite(a) for a in args):
-            message = f"{describe_node(graph, i, values)} gives {out!r} (IEEE overflow)"
-            warnings.append(Diagnostic(message, i, node.span))
+            if shape == 1:
+                out = primitive.value(values[a], values[b])
+            elif shape == 0:
+                out = primitive.value(values[a])
+            elif shape == 2:
+                out = primitive.value(values[a], b)
+            else:
+                out = primitive.value(a, values[b])
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise _undefined(graph, i, values, error) from None
+        if out - out != 0.0:  # inf or nan: an overflow, unless an operand was already one
+            args = _operand_values(values, graph.nodes[i].operands)
+            if all(math.isfinite(x) for x in args):
+                message = f"{describe_node(graph, i, values)} gives {out!r} (IEEE overflow)"
+                warnings.append(Diagnostic(message, i, graph.nodes[i].span))
         values[i] = out
     return values, warnings
 
@@ -89,10 +101,12 @@ def primal(graph: Graph, inputs: Sequence[float]) -> tuple[list[float], list[Dia
 def kinks(graph: Graph, values: Sequence[float]) -> list[Diagnostic]:
     """Every node evaluated exactly at a point where its primitive is not differentiable."""
     found = []
-    for i in range(graph.n_inputs, len(graph.nodes)):
+    for i, primitive, _, _, _ in graph.program:
+        kink = primitive.kink
+        if kink is None:
+            continue
         node = graph.nodes[i]
-        kink = PRIMITIVES[node.op].kink
-        if kink is not None and kink.at(*_operand_values(values, node.operands)):
+        if kink.at(*_operand_values(values, node.operands)):
             message = (
                 f"{describe_node(graph, i, values)} is at a kink of {node.op}: the one-sided "
                 f"derivatives are {kink.one_sided}; autodiff uses {kink.convention}"
@@ -103,37 +117,53 @@ def kinks(graph: Graph, values: Sequence[float]) -> list[Diagnostic]:
 
 def local_partials(graph: Graph, values: Sequence[float]) -> Partials:
     """∂vᵢ/∂(k-th operand) for every node, from the primitive table; 0.0 for constant operands."""
-    nodes = graph.nodes
-    partials: Partials = [()] * len(nodes)
-    for i in range(graph.n_inputs, len(nodes)):
-        node = nodes[i]
-        rules = PRIMITIVES[node.op].partials
-        args = _operand_values(values, node.operands)
+    partials: Partials = [()] * len(graph.nodes)
+    for i, primitive, shape, a, b in graph.program:
+        rules = primitive.partials
         out = values[i]
-        row = []
-        for k, operand in enumerate(node.operands):
-            if type(operand) is not int:
-                row.append(0.0)
-                continue
-            try:
-                row.append(float(rules[k](*args, out)))
-            except (ArithmeticError, ValueError):
-                row.append(math.nan)
-        partials[i] = tuple(row)
+        try:
+            if shape == 1:
+                x, y = values[a], values[b]
+                partials[i] = (rules[0](x, y, out), rules[1](x, y, out))
+            elif shape == 0:
+                partials[i] = (rules[0](values[a], out),)
+            elif shape == 2:
+                partials[i] = (rules[0](values[a], b, out), 0.0)
+            else:
+                partials[i] = (0.0, rules[1](a, values[b], out))
+        except (ArithmeticError, ValueError):
+            partials[i] = _partials_one_by_one(graph, i, values)
     return partials
+
+
+def _partials_one_by_one(graph: Graph, i: int, values: Sequence[float]) -> tuple[float, ...]:
+    """The partials of node ``i``, a rule that raises giving nan (the evaluators report it)."""
+    node = graph.nodes[i]
+    rules = PRIMITIVES[node.op].partials
+    args = _operand_values(values, node.operands)
+    row = []
+    for k, operand in enumerate(node.operands):
+        try:
+            row.append(rules[k](*args, values[i]) if type(operand) is int else 0.0)
+        except (ArithmeticError, ValueError):
+            row.append(math.nan)
+    return tuple(row)
 
 
 def tangent(graph: Graph, partials: Partials, seed: Sequence[float]) -> list[float]:
     """One forward sweep: the tangent of every node for the input direction ``seed``."""
-    nodes = graph.nodes
-    dots = list(seed) + [0.0] * (len(nodes) - graph.n_inputs)
-    for i in range(graph.n_inputs, len(nodes)):
+    dots = list(seed) + [0.0] * (len(graph.nodes) - graph.n_inputs)
+    for i, _, shape, a, b in graph.program:
+        d = partials[i]
         acc = 0.0
-        for operand, d in zip(nodes[i].operands, partials[i]):
-            if type(operand) is int:
-                t = dots[operand]
-                if t != 0.0 and d != 0.0:
-                    acc += d * t
+        if shape != 3:
+            t = dots[a]
+            if t != 0.0 and d[0] != 0.0:
+                acc += d[0] * t
+        if shape & 1:  # shapes 1 and 3: the second operand is a node
+            t = dots[b]
+            if t != 0.0 and d[1] != 0.0:
+                acc += d[1] * t
         dots[i] = acc
     return dots
 
@@ -156,10 +186,19 @@ def adjoint(
             if record:
                 steps.append(AdjointStep(output, None, k, 1.0, w, touched[output], bars[output]))
                 touched[output] = True
+    if not record:
+        for i, _, shape, a, b in reversed(graph.program):
+            bar = bars[i]
+            if bar == 0.0:
+                continue
+            d = partials[i]
+            if shape != 3 and d[0] != 0.0:
+                bars[a] += bar * d[0]
+            if shape & 1 and d[1] != 0.0:  # shapes 1 and 3: the second operand is a node
+                bars[b] += bar * d[1]
+        return bars, steps
     for i in range(len(nodes) - 1, graph.n_inputs - 1, -1):
         bar = bars[i]
-        if bar == 0.0 and not record:
-            continue
         for k, (operand, d) in enumerate(zip(nodes[i].operands, partials[i])):
             if type(operand) is not int:
                 continue
