@@ -583,3 +583,5 @@ def wengert(
 def main() -> None:
     app(prog_name="autodiff")
 
+
+from . import tools  # noqa: E402, F401  (registers graph, check, diff, codegen)

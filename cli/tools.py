@@ -1,0 +1,342 @@
+"""The commands that show and check derivatives: ``graph``, ``check``, ``diff``, ``codegen``.
+
+They register on the main ``app`` and work like its other commands: options in, one core call,
+a renderer out (``render/tools_table.py`` or ``render/tools_json.py``, imported only when used),
+errors as one line on stderr through ``_run``. Core modules are imported inside the commands so
+that ``autodiff --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from enum import Enum
+from importlib import import_module
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from autodiff.core.errors import UsageError
+
+from .app import (
+    _EXPRESSION_COMMAND,
+    Ascii,
+    At,
+    Debug,
+    Digits,
+    Expressions,
+    Quiet,
+    Wrt,
+    _console,
+    _options,
+    _point,
+    _run,
+    _wrt,
+    app,
+)
+from .render.options import RenderOptions
+
+DEFAULT_TOL = 1e-6  # core.check.DEFAULT_TOL (not imported: --help must not load the core)
+DOT_TIMEOUT = 120  # seconds Graphviz may take to lay out a graph
+
+
+class Drawing(str, Enum):
+    dot = "dot"
+    mermaid = "mermaid"
+    svg = "svg"
+    png = "png"
+
+
+class Output(str, Enum):
+    table = "table"
+    json = "json"
+
+
+OutputFormat = Annotated[
+    Output, typer.Option("--format", "-F", help="table for people, json for programs.")
+]
+
+
+class Language(str, Enum):
+    python = "python"
+    c = "c"
+
+
+OutputFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to FILE instead of stdout.",
+        metavar="FILE",
+        show_default=False,
+    ),
+]
+
+
+def _read(command: str, expressions: list[str], quiet: bool) -> Any:
+    """The graph, read as every command reads it (``-`` for standard input); these commands
+    print no traces, so the warning that a huge graph's traces are skipped does not apply."""
+    from .runner import Job, parse_expressions
+
+    return parse_expressions(Job(command, expressions, trace=False, quiet=quiet))
+
+
+def _render(fmt: Output, options: RenderOptions, name: str, result: Any, *extra: object) -> None:
+    """``render.tools_json.<name>_json`` or ``render.tools_table.print_<name>``, imported only
+    when chosen, so JSON never loads Rich."""
+    if fmt is Output.json:
+        module = import_module(".render.tools_json", __package__)
+        sys.stdout.write(getattr(module, f"{name}_json")(result, options, *extra) + "\n")
+    else:
+        module = import_module(".render.tools_table", __package__)
+        getattr(module, f"print_{name}")(_console(options), result, options, *extra)
+
+
+# --- graph -----------------------------------------------------------------------------------
+
+
+def _graphviz(fmt: str) -> str:
+    program = shutil.which("dot")
+    if program is None:
+        raise UsageError(
+            f"--format {fmt} needs Graphviz's dot program, which is not installed (or not on "
+            "PATH): install Graphviz, or use --format dot and render the text elsewhere"
+        )
+    return program
+
+
+def _run_dot(program: str, text: str, fmt: str) -> bytes:
+    try:
+        done = subprocess.run(
+            [program, f"-T{fmt}"],
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=DOT_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as problem:
+        raise UsageError(f"Graphviz's dot could not run: {problem}") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"Graphviz's dot failed: {reason[0] if reason else done.returncode}")
+    return done.stdout
+
+
+def _write(data: bytes, output: Path | None, binary: bool) -> None:
+    if output is not None:
+        try:
+            output.write_bytes(data)
+        except OSError as problem:
+            raise UsageError(f"cannot write {output}: {problem.strerror}") from None
+        return
+    if binary and sys.stdout.isatty():
+        raise UsageError("png is binary: write it to a file with -o FILE, or redirect stdout")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+@app.command(**_EXPRESSION_COMMAND)
+def graph(
+    expressions: Expressions,
+    at: At = None,
+    format: Annotated[
+        Drawing,
+        typer.Option(
+            "--format",
+            "-F",
+            help="dot (Graphviz) or mermaid text; svg or png through Graphviz's dot program.",
+        ),
+    ] = Drawing.dot,
+    output: OutputFile = None,
+    digits: Digits = 6,
+    ascii_only: Ascii = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """The computational graph: one box per Wengert step, arrows labelled with the local partials.
+
+    Given --at, boxes show values and (for one expression) adjoints, arrows the partials' values.
+
+    Example:  autodiff graph "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5 --format mermaid
+    """
+    options = _options(digits, ascii_only, True)
+
+    def action() -> object:
+        from autodiff.core.derivatives import evaluate
+        from autodiff.core.drawing import picture, to_dot, to_mermaid
+        from autodiff.core.sweeps import adjoint, local_partials
+
+        program = _graphviz(format.value) if format in (Drawing.svg, Drawing.png) else None
+        graph = _read("graph", expressions, quiet)
+        values = partials = bars = None
+        warnings: tuple[object, ...] = ()
+        if at:
+            # Not gradient(): an infinite partial is worth seeing in the picture, not an error.
+            evaluation = evaluate(graph, _point(at))
+            values, warnings = evaluation.values, evaluation.warnings
+            partials = local_partials(graph, values)
+            if len(graph.outputs) == 1:
+                bars, _ = adjoint(graph, partials, [1.0])
+        drawing = picture(graph, values, partials, bars, options.digits)
+        if format is Drawing.mermaid:
+            _write(to_mermaid(drawing, options.ascii).encode("utf-8"), output, binary=False)
+        elif program is None:
+            _write(to_dot(drawing, options.ascii).encode("utf-8"), output, binary=False)
+        else:
+            data = _run_dot(program, to_dot(drawing, options.ascii), format.value)
+            _write(data, output, binary=format is Drawing.png)
+        return warnings
+
+    _run(expressions, options, debug, quiet, action)
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def _save_plot(result: Any, path: Path) -> None:
+    from .render.plot import save_png
+
+    try:
+        save_png(result, path)
+    except OSError as problem:
+        raise UsageError(f"cannot write {path}: {problem.strerror}") from None
+
+
+@app.command(**_EXPRESSION_COMMAND)
+def check(
+    expressions: Expressions,
+    at: At = None,
+    wrt: Wrt = None,
+    tol: Annotated[
+        float,
+        typer.Option(
+            "--tol",
+            min=0.0,
+            help="Agreement: max |J − J_AD| / max(1, |J_AD|) at most this; finite differences are "
+            "judged at their best step.",
+        ),
+    ] = DEFAULT_TOL,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Also save the error-versus-h plot as a PNG (needs matplotlib).",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
+    format: OutputFormat = Output.table,
+    ascii_only: Ascii = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """AD against finite differences (h = 1e-1 … 1e-15), the complex step and the symbolic
+    derivative. Exit status 0 when all agree within --tol, 1 otherwise.
+
+    Example:  autodiff check "x^2" --at x=2
+    """
+    options = _options(6, ascii_only, True)
+    results: list[Any] = []
+
+    def action() -> object:
+        from autodiff.core.check import check as check_of
+
+        if plot is not None and importlib.util.find_spec("matplotlib") is None:
+            raise UsageError(
+                "--plot needs matplotlib, which is not installed: pip install matplotlib "
+                "(the terminal plot needs nothing)"
+            )
+        result = check_of(_read("check", expressions, quiet), _point(at), _wrt(wrt), tol)
+        if plot is not None:
+            _save_plot(result, plot)
+        _render(format, options, "check", result)
+        results.append(result)
+        return result.evaluation.warnings
+
+    _run(expressions, options, debug, quiet, action)
+    result = results[0]
+    if not result.agrees:
+        if not quiet:
+            errors = "; ".join(f"{m.label} error {m.error:.1e}" for m in result.failures)
+            typer.echo(f"autodiff: check failed: {errors} > --tol {tol:g}", err=True)
+        raise typer.Exit(1)
+
+
+# --- diff ------------------------------------------------------------------------------------
+
+
+@app.command(**_EXPRESSION_COMMAND)
+def diff(
+    expressions: Expressions,
+    wrt: Wrt = None,
+    stats: Annotated[
+        bool,
+        typer.Option(
+            "--stats",
+            help="Compare sizes: the derivative as a tree, with sharing, and the reverse-mode AD "
+            "program.",
+        ),
+    ] = False,
+    max_size: Annotated[
+        int,
+        typer.Option(
+            "--max-size",
+            min=1,
+            help="Print a derivative only if written out it has at most this many operations.",
+        ),
+    ] = 10_000,
+    format: OutputFormat = Output.table,
+    ascii_only: Ascii = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """The symbolic derivative of each expression with respect to each input, lightly simplified.
+
+    Example:  autodiff diff "sigmoid(x1*x2) + x1*x2" --stats
+    """
+    options = _options(6, ascii_only, True)
+
+    def action() -> object:
+        from autodiff.core.symbolic import differentiate, swell
+
+        derivatives = differentiate(_read("diff", expressions, quiet), _wrt(wrt))
+        _render(
+            format, options, "diff", derivatives, swell(derivatives) if stats else None, max_size
+        )
+        return ()
+
+    _run(expressions, options, debug, quiet, action)
+
+
+# --- codegen ---------------------------------------------------------------------------------
+
+
+@app.command(**_EXPRESSION_COMMAND)
+def codegen(
+    expressions: Expressions,
+    lang: Annotated[
+        Language, typer.Option("--lang", "-l", help="The language of the generated function.")
+    ] = Language.python,
+    name: Annotated[str, typer.Option("--name", help="The generated function's name.")] = "f",
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """A straight-line function returning the value and the gradient: the adjoint program
+    written out, one line per Wengert step, needing only the language's maths library.
+
+    Example:  autodiff codegen "log(x1)+x1*x2-sin(x2)" --lang c
+    """
+    options = _options(6, False, True)
+
+    def action() -> object:
+        from autodiff.core.codegen import generate
+
+        sys.stdout.write(generate(_read("codegen", expressions, quiet), lang.value, name))
+        return ()
+
+    _run(expressions, options, debug, quiet, action)
