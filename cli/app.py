@@ -15,6 +15,7 @@ import typer
 from autodiff import __version__
 from autodiff.core.builder import DEFAULT_MAX_NODES
 
+from .commandline import AutodiffGroup
 from .render.options import RenderOptions
 from .runner import Job, console, guard, parse_expressions, run, stdout_is_unicode, warn
 
@@ -29,14 +30,12 @@ app = typer.Typer(
         "Exit status: 0 success, 1 a mathematical error (a domain error, a non-finite value "
         "or derivative), 2 bad usage or bad input, 3 an internal error."
     ),
+    cls=AutodiffGroup,  # expressions may start with "-"; usage errors on one line
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-# An expression may start with "-" ("-x^2"); it must not be taken for an unknown option.
-_EXPRESSION_COMMAND = {"context_settings": {"ignore_unknown_options": True}}
 
 
 class Format(str, Enum):
@@ -273,7 +272,7 @@ def _job(command: str, options: dict[str, Any], **extra: Any) -> Job:
 # --- commands ------------------------------------------------------------------------------------
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def grad(
     expressions: Expressions = None,
     at: At = None,
@@ -312,7 +311,7 @@ def grad(
     run(job, compute, lambda graph: {"mode": mode.value, "wrt": names})
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def jacobian(
     expressions: Expressions = None,
     at: At = None,
@@ -365,7 +364,7 @@ Direction = Annotated[
 ]
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def jvp(
     direction: Direction,
     expressions: Expressions = None,
@@ -402,7 +401,7 @@ def jvp(
     run(job, compute, lambda graph: {"wrt": names, "direction": u(graph)})
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def vjp(
     cotangent: Annotated[
         list[str],
@@ -448,7 +447,7 @@ def vjp(
     run(job, compute, lambda graph: {"wrt": names, "cotangent": w(graph)})
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def hessian(
     expressions: Expressions = None,
     at: At = None,
@@ -481,7 +480,7 @@ def hessian(
     run(job, compute, lambda graph: {"wrt": names})
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def hvp(
     direction: Annotated[
         list[str],
@@ -525,7 +524,7 @@ def hvp(
     run(job, compute, lambda graph: {"wrt": names, "direction": u(graph)})
 
 
-@app.command("eval", **_EXPRESSION_COMMAND)
+@app.command("eval")
 def eval_(
     expressions: Expressions = None,
     at: At = None,
@@ -552,7 +551,7 @@ def eval_(
     run(job, evaluate, lambda graph: {})
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def wengert(
     expressions: Expressions = None,
     at: At = None,

@@ -6,6 +6,8 @@ non-finite), 2 bad usage or bad input, 3 an internal error (a bug: please report
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
 from autodiff.core.errors import AutodiffError, InputError, Span
@@ -23,6 +25,42 @@ def exit_code(error: AutodiffError) -> int:
 
 
 WINDOW = 76  # characters of a long source line shown around the error
+LONGEST_WORD = 200  # a longer run of non-blank characters in a message is shortened
+
+
+def printable(text: str) -> str:
+    """``text`` on one line of a terminal: control characters (a line break, a carriage return,
+    an escape sequence typed into an argument) are written as escapes such as ``\\n``, and a
+    huge token (a million digits) is cut in the middle."""
+    if text.isprintable():
+        safe = text
+    else:
+        safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return re.sub(rf"\S{{{LONGEST_WORD + 1},}}", _shorten, safe)
+
+
+def _shorten(match: re.Match[str]) -> str:
+    word = match.group()
+    return f"{word[: LONGEST_WORD // 2]}…{word[-10:]} ({len(word):,} characters)"
+
+
+def _visible(char: str, ascii_only: bool) -> str:
+    """One character of the source line as one column: controls as their pictures (U+2400…),
+    and in ASCII mode anything else that is not ASCII as ``?``."""
+    if ascii_only:
+        return char if " " <= char <= "~" else "?"
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else "?"
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes (wide East Asian characters take two)."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
 
 
 def _where(span: Span, sources: Sequence[str]) -> tuple[str, int, int, int]:
@@ -38,6 +76,18 @@ def _where(span: Span, sources: Sequence[str]) -> tuple[str, int, int, int]:
     return line, column, width, offset
 
 
+def _caret_lines(line: str, column: int, width: int, offset: int, ascii_only: bool) -> list[str]:
+    """The (windowed) source line and a caret line under the error's columns."""
+    ellipsis = "..." if ascii_only else "…"
+    shown = "".join(_visible(c, ascii_only) for c in line[offset : offset + WINDOW])
+    lead = ellipsis if offset else ""
+    trail = ellipsis if offset + WINDOW < len(line) else ""
+    before = lead + shown[: column - 1 - offset]
+    marked = shown[column - 1 - offset : column - 1 - offset + min(width, WINDOW // 2)]
+    caret = " " * _columns(before) + "^" * max(1, _columns(marked))
+    return [f"  {lead}{shown}{trail}", f"  {caret}"]
+
+
 def format_error(error: AutodiffError, sources: Sequence[str], ascii_only: bool = False) -> str:
     """``autodiff: error: …`` and, for bad input with a known span, the line with a caret."""
     message = error.message
@@ -48,14 +98,20 @@ def format_error(error: AutodiffError, sources: Sequence[str], ascii_only: bool 
         expr = f"expression {error.span.expr + 1}, " if len(sources) > 1 else ""
         if isinstance(error, InputError):
             location = f" at {expr}column {column}"
-            shown = line[offset : offset + WINDOW]
-            lead = "…" if offset else ""
-            caret = " " * (len(lead) + column - 1 - offset) + "^" * min(width, WINDOW // 2)
-            lines = [f"  {lead}{shown}{'…' if offset + WINDOW < len(line) else ''}", f"  {caret}"]
+            lines = _caret_lines(line, column, width, offset, ascii_only)
         else:
             message += source_of(error.span, sources)
-    text = "\n".join([f"{PROG}: error{location}: {message}", *lines])
-    return to_ascii(text) if ascii_only else text
+    first = f"{PROG}: error{location}: {printable(message)}"
+    return "\n".join([_ascii_message(first) if ascii_only else first, *lines])
+
+
+def _ascii_message(text: str) -> str:
+    """ASCII notation (v-1 for v₋₁), but the user's text quoted in the message ('²') escaped
+    rather than transliterated, so that it still names the character that was typed."""
+    quoted = re.sub(
+        r"'[^']*'", lambda m: m.group().encode("ascii", "backslashreplace").decode(), text
+    )
+    return to_ascii(quoted)
 
 
 def source_of(span: Span | None, sources: Sequence[str]) -> str:
@@ -73,5 +129,5 @@ def source_of(span: Span | None, sources: Sequence[str]) -> str:
 def format_warning(
     message: str, ascii_only: bool = False, span: Span | None = None, sources: Sequence[str] = ()
 ) -> str:
-    text = f"{PROG}: warning: {message}{source_of(span, sources)}"
+    text = f"{PROG}: warning: {printable(message + source_of(span, sources))}"
     return to_ascii(text) if ascii_only else text

@@ -167,14 +167,6 @@ def parse_expressions(job: Job) -> Any:
     from .inputs import read_expressions
 
     job.sources[:] = read_expressions(job.expressions, job.files)
-    for text in job.sources:
-        # Unknown options reach us as expressions (so that "-x^2" can be one): say so.
-        if text.startswith("--") and text[2:3].isalpha():
-            option = text.split("=")[0]
-            job.sources.clear()
-            raise UsageError(
-                f"no such option: {option} (see --help; write - -x for a double minus)"
-            )
     graph = parse(job.sources, max_nodes=job.max_nodes)
     job.nodes = len(graph.nodes)
     huge = job.nodes > AUTO_TRACE_NODES and job.fmt in ("table", "markdown", "latex")

@@ -22,7 +22,6 @@ import typer
 from autodiff.core.errors import UsageError
 
 from .app import (
-    _EXPRESSION_COMMAND,
     Ascii,
     At,
     Debug,
@@ -140,7 +139,7 @@ def _write(data: bytes, output: Path | None, binary: bool) -> None:
     sys.stdout.buffer.flush()
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def graph(
     expressions: Expressions,
     at: At = None,
@@ -207,7 +206,7 @@ def _save_plot(result: Any, path: Path) -> None:
         raise UsageError(f"cannot write {path}: {problem.strerror}") from None
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def check(
     expressions: Expressions,
     at: At = None,
@@ -270,7 +269,7 @@ def check(
 # --- diff ------------------------------------------------------------------------------------
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def diff(
     expressions: Expressions,
     wrt: Wrt = None,
@@ -316,7 +315,7 @@ def diff(
 # --- codegen ---------------------------------------------------------------------------------
 
 
-@app.command(**_EXPRESSION_COMMAND)
+@app.command()
 def codegen(
     expressions: Expressions,
     lang: Annotated[

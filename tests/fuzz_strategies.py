@@ -10,8 +10,7 @@ The contract (``check_outcome``): exit status 0, 1 or 2, never a traceback or an
 error; data on stdout only on success (strict JSON for ``--format json``); stderr holds only
 warnings (none with ``--quiet`` or ``--strict``) or one error: one line, or three for an error in
 the text (message, the expression, a caret under the column the message names); a run with
-warnings fails with exit 1 under ``--strict`` (``check_command_line``). Outcomes that show a
-reported bug are recognised by ``known_bug`` and passed over.
+warnings fails with exit 1 under ``--strict`` (``check_command_line``).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import json
 import math
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -217,23 +217,44 @@ _LOCATED = re.compile(r"autodiff: error at (?:expression (\d+), )?column (\d+): 
 _UNEXPECTED_CHARACTER = re.compile(r"unexpected character ('.*'|\".*\")$")
 
 
-def _shown_line(source: str, column: int, shown: str, caret: int) -> str | None:
+def _as_shown(line: str, ascii_only: bool) -> str:
+    """A source line as an error shows it: one character per character, controls as their
+    pictures (U+2400…), other unprintable characters as ``?``; with --ascii all non-ASCII ``?``."""
+    if ascii_only:
+        return "".join(c if " " <= c <= "~" else "?" for c in line)
+    pictures = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}
+    return "".join(c if c.isprintable() else pictures.get(ord(c), "?") for c in line)
+
+
+def _width(text: str) -> int:
+    """Terminal columns: wide East Asian characters take two, combining marks none."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+def _shown_line(source: str, column: int, shown: str, caret: int, ascii_only: bool) -> str | None:
     """The line of ``source`` that ``shown`` displays (whole, or a window cut with …) with the
-    caret index ``caret`` under the 1-based ``column`` of that line (or just past its end)."""
+    caret at display column ``caret`` under the 1-based ``column`` of that line (or just past
+    its end)."""
+    ellipsis = "..." if ascii_only else "…"
     for line in source.split("\n"):
-        for lead, trail in (("", ""), ("…", ""), ("", "…"), ("…", "…")):
+        visible = _as_shown(line, ascii_only)
+        for lead, trail in (("", ""), (ellipsis, ""), ("", ellipsis), (ellipsis, ellipsis)):
             if not (shown.startswith(lead) and shown.endswith(trail)):
                 continue
             window = shown[len(lead) : len(shown) - len(trail)]
-            start = column - 1 - (caret - len(lead))
-            if (
-                start >= 0
-                and bool(lead) == (start > 0)
-                and line[start : start + len(window)] == window
-                and bool(trail) == (start + len(window) < len(line))
-                and column - 1 <= len(line)
-            ):
-                return line
+            start = visible.find(window, 1 if lead else 0)
+            while start >= 0 and start <= column - 1:
+                if (
+                    bool(lead) == (start > 0)
+                    and bool(trail) == (start + len(window) < len(line))
+                    and column - 1 <= len(line)
+                    and _width(lead + window[: column - 1 - start]) == caret
+                ):
+                    return line
+                start = visible.find(window, start + 1) if lead else -1
     return None
 
 
@@ -253,9 +274,7 @@ def check_error(stderr: str, code: int, sources: Sequence[str], ascii_only: bool
     shown, marks = lines[1][2:], lines[2][2:]
     caret = len(marks) - len(marks.lstrip(" "))
     assert marks[caret:] and set(marks[caret:]) == {"^"}, stderr
-    if ascii_only:
-        return  # transliteration changes widths: a reported bug (see test_fuzz.py)
-    line = _shown_line(source, column, shown, caret)
+    line = _shown_line(source, column, shown, caret, ascii_only)
     assert line is not None, (stderr, source)
     character = _UNEXPECTED_CHARACTER.search(located[3])
     if character:
@@ -264,23 +283,6 @@ def check_error(stderr: str, code: int, sources: Sequence[str], ascii_only: bool
 
 def _no_constant(token: str) -> float:
     raise AssertionError(f"non-strict JSON constant {token}")
-
-
-def known_bug(line: CommandLine, outcome: Outcome) -> str:
-    """Which reported bug this outcome shows, if any (each has an xfail case in test_fuzz.py).
-
-    The fuzz tests skip these, so that they keep finding new ones. Delete a line when its bug
-    is fixed.
-    """
-    code, out, err = outcome.code, outcome.stdout, outcome.stderr
-    if err.startswith("autodiff: error: no such option") and err.count("\n") > 1:
-        return "a mistyped option with a line break gives a two-line message"
-    if code == 0 and not out.strip() and line.option("--format") in ("csv", "tsv"):
-        return "a constant expression's trace as CSV is an empty line"
-    messages = [m for m in err.split("\n") if m.startswith("autodiff: ")]
-    if any("\r" in m for m in messages):
-        return "a carriage return in the text is copied raw into a message"
-    return ""
 
 
 def check_outcome(line: CommandLine, outcome: Outcome) -> None:
@@ -306,20 +308,17 @@ def check_outcome(line: CommandLine, outcome: Outcome) -> None:
         assert set(doc["inputs"]) <= set(names_in(line.texts))
 
 
-def check_command_line(line: CommandLine) -> tuple[Outcome, str]:
+def check_command_line(line: CommandLine) -> Outcome:
     """Run a command line and check its outcome; with warnings, check that ``--strict`` turns
-    them into an error. Returns the outcome and the known bug it shows ("" for none)."""
+    them into an error. Returns the outcome."""
     outcome = run(line.argv)
-    bug = known_bug(line, outcome)
-    if bug:
-        return outcome, bug
     check_outcome(line, outcome)
     if outcome.code == 0 and outcome.stderr:
         strict = line.with_options("--strict")
         rerun = run(strict.argv)
         assert rerun.code == 1, rerun
         check_outcome(strict, rerun)
-    return outcome, ""
+    return outcome
 
 
 # --- the core API on valid expressions ------------------------------------------------------------

@@ -218,3 +218,44 @@ def test_installed_script_in_a_real_process() -> None:
     )
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "value"),
+    [
+        (["grad", "-m*g*h", "--at", "m=2,g=10,h=3"], -60.0),  # not -m with the value *g*h
+        (["eval", "-h+x", "--at", "h=1,x=5"], 4.0),  # not -h (help)
+        (["eval", "--at", "q=1,x=5", "-q+x"], 4.0),  # not -q (quiet)
+        (["eval", "-F", "json", "-x", "--at", "x=2"], -2.0),
+        (["vjp", "x*y", "--at", "x=-1,y=2", "--cotangent", "-1"], -2.0),  # options' values
+    ],
+)
+def test_an_argument_starting_with_minus_is_an_expression(args: list[str], value: float) -> None:
+    code, out, err = run(*args, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["grad", "x", "--at", "x=1", "--digits", "abc"], "invalid value for '--digits'"),
+        (["grad", "x", "--at"], "option '--at' requires an argument"),
+        (["grad", "x", "--at", "x=1", "--format", "yaml"], "invalid value for '--format'"),
+        (["grad", "x", "--at", "x=1", "--bogus"], "no such option: --bogus"),
+        (["nosuch"], "no such command 'nosuch'"),
+        (["grad", "x", "--at", "x=1", "--wrt", "y\nz"], "--wrt y\\nz: not a variable"),
+    ],
+)
+def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    code, out, err = run(*args)
+    assert code == 2 and out == ""
+    assert err.startswith("autodiff: error: ") and err.count("\n") == 1, err
+    assert message in err
+
+
+def test_no_trace_json_carries_no_trace_rows() -> None:
+    code, out, _ = run(*HEADLINE, "--format", "json", "--no-trace")
+    document = json.loads(out)
+    assert code == 0 and tuple(document["gradient"].values()) == PAPER_GRADIENT
+    assert not {"trace", "adjoint_steps", "passes"} & set(document)

@@ -56,10 +56,7 @@ def test_core_gives_finite_numbers_or_a_math_error(
     check_core(text, point, direction)
 
 
-# Bugs the fuzzing found, each with a minimal command line; the fuzz test passes over them
-# (fuzz_strategies.known_bug). When one is fixed its case here fails (strict xfail): remove
-# the mark, and its line in known_bug.
-_BUG = pytest.mark.xfail(strict=True, reason="reported bug: see the test id")
+# Bugs the fuzzing found (and that are fixed), each with a minimal command line.
 
 
 @pytest.mark.parametrize(
@@ -67,12 +64,13 @@ _BUG = pytest.mark.xfail(strict=True, reason="reported bug: see the test id")
     [
         pytest.param("grad", "-m*g*h", ["--at", "m=1,g=9.8,h=2"], id="read-as-option-m"),
         pytest.param("eval", "-h+x", ["--at", "h=1,x=2"], id="prints-help"),
-        pytest.param("eval", "-q+x", ["--at", "x=2"], id="q-eaten-as-quiet"),
+        pytest.param("eval", "-q+x", ["--at", "q=1,x=2"], id="q-eaten-as-quiet"),
     ],
 )
-@_BUG
 def test_leading_minus_is_an_expression(command: str, text: str, options: list[str]) -> None:
-    assert run([command, text, *options]) == run([command, *options, "--", text])
+    outcome = run([command, text, *options])
+    assert outcome.code == 0, outcome.stderr
+    assert outcome == run([command, *options, "--", text])
 
 
 @pytest.mark.parametrize(
@@ -84,14 +82,17 @@ def test_leading_minus_is_an_expression(command: str, text: str, options: list[s
         pytest.param(_line("grad", "abs(x\r\n)", "--at", "x=0"), id="raw-carriage-return"),
     ],
 )
-@_BUG
 def test_messages_found_by_fuzzing(line: CommandLine) -> None:
     check_outcome(line, run(line.argv))
 
 
-@_BUG
-def test_ascii_caret_is_under_the_column() -> None:
-    # check_outcome skips the caret check with --ascii, which turns the window's … into ...
-    text = "x+" * 60 + "$"
-    outcome = run(["eval", text, "--ascii"])
-    check_outcome(CommandLine("eval", (text,)), outcome)
+@pytest.mark.parametrize(
+    "text", ["x+" * 60 + "$", "x+é+$", "x+中文+$", "x+\t+\x1b$", "é" * 80 + "+$" + "x" * 80]
+)
+@pytest.mark.parametrize("ascii_only", [False, True], ids=["unicode", "ascii"])
+def test_caret_is_under_the_column(text: str, ascii_only: bool) -> None:
+    # --ascii turns the window's … into ... and other characters into ?; wide characters take
+    # two columns; control characters are shown as their pictures.
+    options = ("--ascii",) if ascii_only else ()
+    line = CommandLine("eval", (text,), options)
+    check_outcome(line, run(line.argv))

@@ -55,13 +55,17 @@ def _flatten(item: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+EMPTY_TRACE_HEADER = ("id", "var", "op", "args", "expr", "value")
+
+
 def trace_rows(
     command: str, result: Any, options: RenderOptions
 ) -> tuple[list[str], list[list[Any]]]:
     """The trace as a header and rows: one row per Wengert node."""
     document = json_render.document(command, result, options)
     items = [_flatten(item) for item in document.get("trace", [])]
-    header: list[str] = []
+    # A constant expression has no nodes: its trace is a header alone.
+    header: list[str] = [] if items else list(EMPTY_TRACE_HEADER)
     for item in items:
         header += [key for key in item if key not in header]
     return header, [[item.get(key) for key in header] for item in items]

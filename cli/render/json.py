@@ -90,11 +90,15 @@ def _header(command: str, graph: Graph, evaluation: Evaluation | None) -> Doc:
 
 
 def _trace(graph: Graph, evaluation: Evaluation | None, options: RenderOptions) -> list[Doc]:
+    if not options.trace:  # --no-trace: a large graph's rows would cost time and memory
+        return []
     values = evaluation.values if evaluation else None
     return [_node(row, options) for row in node_rows(graph, values)]
 
 
 def _steps(graph: Graph, sweep: ReversePass, options: RenderOptions) -> list[Doc]:
+    if not options.trace:
+        return []
     return [
         {
             "step": row.step,
