@@ -8,6 +8,7 @@ Baydin et al. (2018). Numeric constants are not nodes: they stay inline as ``Con
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -16,6 +17,15 @@ from .errors import Span
 from .primitives import PRIMITIVES, Primitive
 
 INPUT = "input"
+
+# Opcodes of ``Graph.code``. Forward (primal): the operation; the sweeps compute products, sums,
+# differences, quotients and negations inline (tests/test_sweeps.py checks them against the
+# table's rows) and call the row's ``value`` for every other operation.
+MUL, CALL1, ADD, SUB, DIV, NEG, CALL2 = range(7)
+INLINE = {"mul": MUL, "add": ADD, "sub": SUB, "div": DIV, "neg": NEG}
+# Backward (adjoint): ``LINEAR`` is one node operand with a constant, finite, nonzero partial
+# (x ± c, c ± x, −x, c·x, x·c, x/c); the others say what the partials need.
+LINEAR, B_CALL1, B_ADD, B_MUL, B_SUB, B_DIV, B_DIV_CN, B_CALL2, B_CALL2_NC, B_CALL2_CN = range(10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +48,59 @@ class Node:
     name: str | None = None
     span: Span | None = None
     level: int = 0
+
+
+Forward = tuple[int, int, int, int, Any]
+Backward = tuple[int, int, int, int, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A Wengert list as flat steps for the primal and adjoint loops (see ``Graph.code``)."""
+
+    # (id, opcode, a, b, value): operands as slots of the value list (b = a for a unary
+    # operation); ``value`` is the row's function for a call, else None.
+    forward: tuple[Forward, ...]
+    # (id, opcode, a, b, partial), last operation first, those through which nothing flows
+    # (a product by the constant 0) left out. ``a``, ``b`` are node ids (``a`` the only node
+    # operand when there is one); ``partial`` is the constant partial (``LINEAR``), the row's
+    # rule (``B_CALL1``), its two rules (``B_CALL2``) or (rule, constant) for a call with a
+    # constant operand, else None.
+    backward: tuple[Backward, ...]
+    slots: tuple[float, ...]  # after the inputs: 0.0 per operation, then each constant
+    kinked: tuple[int, ...]  # the operations whose primitive has a kink
+    edges: int  # operand references to nodes
+
+
+def _backward(i: int, op: str, operands: tuple[Operand, ...]) -> Backward | None:
+    """The adjoint's step for node ``i``, or None when nothing flows back through it."""
+    primitive = PRIMITIVES[op]
+    if len(operands) == 1:
+        a = operands[0]
+        if op == "neg":
+            return (i, LINEAR, a, a, -1.0)  # type: ignore[return-value]
+        return (i, B_CALL1, a, a, primitive.partials[0])  # type: ignore[return-value]
+    a, b = operands
+    if isinstance(a, int) and isinstance(b, int):
+        kind = {"add": B_ADD, "mul": B_MUL, "sub": B_SUB, "div": B_DIV}.get(op, B_CALL2)
+        return (i, kind, a, b, primitive.partials)
+    node, const = (a, b.value) if isinstance(a, int) else (b, a.value)  # type: ignore[union-attr]
+    if op in ("add", "sub", "mul") or (op == "div" and isinstance(a, int) and const != 0.0):
+        if op == "mul":
+            partial = const
+        elif op == "div":
+            partial = 1.0 / const
+        else:
+            partial = -1.0 if op == "sub" and not isinstance(a, int) else 1.0
+        if partial == 0.0:
+            return None
+        if math.isfinite(partial):
+            return (i, LINEAR, node, node, partial)  # type: ignore[return-value]
+    if op == "div" and isinstance(b, int):
+        return (i, B_DIV_CN, b, b, None)
+    if isinstance(a, int):
+        return (i, B_CALL2_NC, a, a, (primitive.partials[0], const))
+    return (i, B_CALL2_CN, b, b, (primitive.partials[1], const))  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -76,6 +139,45 @@ class Graph:
             else:
                 steps.append((i, primitive, 3, a.value, b))
         return tuple(steps)
+
+    @cached_property
+    def code(self) -> Code:
+        """The operations as flat integer-indexed steps, for the fast primal and adjoint.
+
+        Slots ``0 … len(nodes)-1`` of the primal's value list are the nodes; the constant
+        operands get slots after them, so every operand is an index and the primal does not
+        branch on where constants are.
+        """
+        size = len(self.nodes)
+        forward: list[Forward] = []
+        backward: list[Backward] = []
+        consts: list[float] = []
+        kinked = []
+        edges = 0
+        for i in range(self.n_inputs, size):
+            node = self.nodes[i]
+            primitive = PRIMITIVES[node.op]
+            if primitive.kink is not None:
+                kinked.append(i)
+            slots = []
+            for operand in node.operands:
+                if isinstance(operand, int):
+                    slots.append(operand)
+                    edges += 1
+                else:
+                    slots.append(size + len(consts))
+                    consts.append(operand.value)
+            if len(slots) == 1:
+                kind = INLINE.get(node.op, CALL1)
+                forward.append((i, kind, slots[0], slots[0], primitive.value))
+            else:
+                kind = INLINE.get(node.op, CALL2)
+                forward.append((i, kind, slots[0], slots[1], primitive.value))
+            step = _backward(i, node.op, node.operands)
+            if step is not None:
+                backward.append(step)
+        slots_ = (0.0,) * (size - self.n_inputs) + tuple(consts)
+        return Code(tuple(forward), tuple(reversed(backward)), slots_, tuple(kinked), edges)
 
     def wengert_index(self, node_id: int) -> int:
         """The paper's subscript: inputs ``1-n … 0``, intermediates ``1, 2, …``."""

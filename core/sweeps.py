@@ -12,15 +12,33 @@ not NaN, and both modes agree on ``x2*sqrt(x1)`` at the origin (0, not an error 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .errors import DomainError, NonFiniteError, Span
-from .graph import Const, Graph
+from .graph import (
+    ADD,
+    B_ADD,
+    B_CALL1,
+    B_CALL2,
+    B_CALL2_NC,
+    B_DIV,
+    B_DIV_CN,
+    B_MUL,
+    B_SUB,
+    CALL1,
+    DIV,
+    LINEAR,
+    MUL,
+    NEG,
+    SUB,
+    Const,
+    Graph,
+)
 from .notation import describe_node
 from .primitives import PRIMITIVES, pair_index
 
-Partials = list[tuple[float, ...]]
+Rows = Sequence[tuple[float, ...]]  # ∂vᵢ/∂(k-th operand), by node id
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,38 +92,58 @@ def _undefined(graph: Graph, i: int, values: Sequence[float], error: Exception) 
 
 
 def primal(graph: Graph, inputs: Sequence[float]) -> tuple[list[float], list[Diagnostic]]:
-    """Evaluate every node at the point; raise ``DomainError`` where a primitive is undefined."""
-    values = list(inputs) + [0.0] * (len(graph.nodes) - graph.n_inputs)
-    warnings: list[Diagnostic] = []
-    for i, primitive, shape, a, b in graph.program:
-        try:
-            if shape == 1:
-                out = primitive.value(values[a], values[b])
-            elif shape == 0:
-                out = primitive.value(values[a])
-            elif shape == 2:
-                out = primitive.value(values[a], b)
+    """Evaluate every node at the point; raise ``DomainError`` where a primitive is undefined.
+
+    One loop over ``graph.code``: products, sums, differences, quotients and negations inline,
+    every other operation through its row's ``value``. Constants sit in slots after the nodes,
+    dropped before returning.
+    """
+    code = graph.code
+    values = [*inputs, *code.slots]
+    i = graph.n_inputs
+    try:
+        for i, op, a, b, f in code.forward:
+            if op == MUL:
+                values[i] = values[a] * values[b]
+            elif op == CALL1:
+                values[i] = f(values[a])
+            elif op == ADD:
+                values[i] = values[a] + values[b]
+            elif op == SUB:
+                values[i] = values[a] - values[b]
+            elif op == DIV:
+                values[i] = values[a] / values[b]
+            elif op == NEG:
+                values[i] = -values[a]
             else:
-                out = primitive.value(a, values[b])
-        except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise _undefined(graph, i, values, error) from None
+                values[i] = f(values[a], values[b])
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        raise _undefined(graph, i, values, error) from None
+    del values[len(graph.nodes) :]
+    # A finite sum means every value is finite; otherwise find the overflows node by node.
+    return values, [] if math.isfinite(sum(values)) else _overflows(graph, values)
+
+
+def _overflows(graph: Graph, values: Sequence[float]) -> list[Diagnostic]:
+    """The nodes whose value is inf or nan although their operands are finite."""
+    warnings = []
+    for i in range(graph.n_inputs, len(graph.nodes)):
+        out = values[i]
         if out - out != 0.0:  # inf or nan: an overflow, unless an operand was already one
             args = _operand_values(values, graph.nodes[i].operands)
             if all(math.isfinite(x) for x in args):
                 message = f"{describe_node(graph, i, values)} gives {out!r} (IEEE overflow)"
                 warnings.append(Diagnostic(message, i, graph.nodes[i].span))
-        values[i] = out
-    return values, warnings
+    return warnings
 
 
 def kinks(graph: Graph, values: Sequence[float]) -> list[Diagnostic]:
     """Every node evaluated exactly at a point where its primitive is not differentiable."""
     found = []
-    for i, primitive, _, _, _ in graph.program:
-        kink = primitive.kink
-        if kink is None:
-            continue
+    for i in graph.code.kinked:
         node = graph.nodes[i]
+        kink = PRIMITIVES[node.op].kink
+        assert kink is not None
         if kink.at(*_operand_values(values, node.operands)):
             message = (
                 f"{describe_node(graph, i, values)} is at a kink of {node.op}: the one-sided "
@@ -115,9 +153,60 @@ def kinks(graph: Graph, values: Sequence[float]) -> list[Diagnostic]:
     return found
 
 
+class Partials(Sequence[tuple[float, ...]]):
+    """∂vᵢ/∂(k-th operand) for every node at a point, from the primitive table; 0.0 for constant
+    operands. ``partials[i][k]``.
+
+    The table of rows is computed on first use. The reverse sweep does not need it: it computes
+    each partial where it consumes it (``adjoint``), so a gradient is one primal loop and one
+    adjoint loop. ``values`` must not change afterwards.
+    """
+
+    __slots__ = ("_rows", "graph", "values")
+
+    def __init__(self, graph: Graph, values: Sequence[float]) -> None:
+        self.graph = graph
+        self.values = values
+        self._rows: list[tuple[float, ...]] | None = None
+
+    @property
+    def computed(self) -> bool:
+        return self._rows is not None
+
+    @property
+    def rows(self) -> list[tuple[float, ...]]:
+        if self._rows is None:
+            self._rows = _rows(self.graph, self.values)
+        return self._rows
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        return self.rows[i]
+
+    def __len__(self) -> int:
+        return len(self.graph.nodes)
+
+    def __iter__(self) -> Iterator[tuple[float, ...]]:
+        return iter(self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return self.rows == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Partials({self.rows!r})"
+
+
 def local_partials(graph: Graph, values: Sequence[float]) -> Partials:
-    """∂vᵢ/∂(k-th operand) for every node, from the primitive table; 0.0 for constant operands."""
-    partials: Partials = [()] * len(graph.nodes)
+    """∂vᵢ/∂(k-th operand) for every node at ``values`` (computed when first read)."""
+    return Partials(graph, values)
+
+
+def _rows(graph: Graph, values: Sequence[float]) -> list[tuple[float, ...]]:
+    """Every node's row of partials, from the primitive table."""
+    partials: list[tuple[float, ...]] = [()] * len(graph.nodes)
     for i, primitive, shape, a, b in graph.program:
         rules = primitive.partials
         out = values[i]
@@ -150,8 +239,10 @@ def _partials_one_by_one(graph: Graph, i: int, values: Sequence[float]) -> tuple
     return tuple(row)
 
 
-def tangent(graph: Graph, partials: Partials, seed: Sequence[float]) -> list[float]:
+def tangent(graph: Graph, partials: Rows, seed: Sequence[float]) -> list[float]:
     """One forward sweep: the tangent of every node for the input direction ``seed``."""
+    if type(partials) is Partials:
+        partials = partials.rows
     dots = list(seed) + [0.0] * (len(graph.nodes) - graph.n_inputs)
     for i, _, shape, a, b in graph.program:
         d = partials[i]
@@ -169,12 +260,13 @@ def tangent(graph: Graph, partials: Partials, seed: Sequence[float]) -> list[flo
 
 
 def adjoint(
-    graph: Graph, partials: Partials, output_bar: Sequence[float], *, record: bool = False
+    graph: Graph, partials: Rows, output_bar: Sequence[float], *, record: bool = False
 ) -> tuple[list[float], list[AdjointStep]]:
     """One reverse sweep from the output adjoints ``output_bar`` (one per graph output).
 
     With ``record`` the accumulation steps are returned in the paper's order: nodes from the
-    last to the first, each node's operands left to right.
+    last to the first, each node's operands left to right. Given ``local_partials`` not yet
+    computed, the sweep computes each node's partials as it reaches it (``_reverse``).
     """
     nodes = graph.nodes
     bars = [0.0] * len(nodes)
@@ -186,6 +278,11 @@ def adjoint(
             if record:
                 steps.append(AdjointStep(output, None, k, 1.0, w, touched[output], bars[output]))
                 touched[output] = True
+    if not record and type(partials) is Partials and not partials.computed:
+        _reverse(graph, partials.values, bars)
+        return bars, steps
+    if type(partials) is Partials:
+        partials = partials.rows
     if not record:
         for i, _, shape, a, b in reversed(graph.program):
             bar = bars[i]
@@ -212,13 +309,78 @@ def adjoint(
     return bars, steps
 
 
-def local_second_partials(graph: Graph, values: Sequence[float]) -> Partials:
+def _reverse(graph: Graph, values: Sequence[float], bars: list[float]) -> None:
+    """The reverse sweep over ``graph.code``, each partial computed where it is used.
+
+    ``v̄ₖ += v̄ᵢ·∂vᵢ/∂vₖ`` with the partials of the table: inline for the arithmetic opcodes
+    (∂(x·y) = (y, x), ∂(x/y) = (1/y, −(x/y)/y), ±1 for sums and differences; a test checks them
+    against the table's rows), a call of the row's rule otherwise. A zero adjoint or partial
+    contributes nothing (0·∞ = 0), as in ``tangent``. A rule that raises gives nan, as in the
+    table of rows (``_partials_one_by_one``).
+    """
+    for i, op, a, b, g in graph.code.backward:
+        bar = bars[i]
+        try:
+            if op == LINEAR:  # g finite and nonzero: a zero adjoint adds ±0, which changes nothing
+                bars[a] += bar * g
+            elif bar == 0.0:
+                continue
+            elif op == B_CALL1:
+                d = g(values[a], values[i])
+                if d != 0.0:
+                    bars[a] += bar * d
+            elif op == B_ADD:
+                bars[a] += bar
+                bars[b] += bar
+            elif op == B_MUL:
+                d, e = values[b], values[a]
+                if d != 0.0:
+                    bars[a] += bar * d
+                if e != 0.0:
+                    bars[b] += bar * e
+            elif op == B_SUB:
+                bars[a] += bar
+                bars[b] -= bar
+            elif op == B_DIV:
+                y = values[b]
+                d, e = 1.0 / y, -values[i] / y
+                if d != 0.0:
+                    bars[a] += bar * d
+                if e != 0.0:
+                    bars[b] += bar * e
+            elif op == B_DIV_CN:
+                e = -values[i] / values[a]
+                if e != 0.0:
+                    bars[a] += bar * e
+            elif op == B_CALL2:
+                x, y, out = values[a], values[b], values[i]
+                d, e = g[0](x, y, out), g[1](x, y, out)
+                if d != 0.0:
+                    bars[a] += bar * d
+                if e != 0.0:
+                    bars[b] += bar * e
+            elif op == B_CALL2_NC:
+                d = g[0](values[a], g[1], values[i])
+                if d != 0.0:
+                    bars[a] += bar * d
+            else:  # B_CALL2_CN
+                d = g[0](g[1], values[a], values[i])
+                if d != 0.0:
+                    bars[a] += bar * d
+        except (ArithmeticError, ValueError):  # before any update: every partial comes first
+            row = _partials_one_by_one(graph, i, values)
+            for operand, d in zip(graph.nodes[i].operands, row):
+                if type(operand) is int and d != 0.0:
+                    bars[operand] += bar * d
+
+
+def local_second_partials(graph: Graph, values: Sequence[float]) -> list[tuple[float, ...]]:
     """∂²vᵢ/∂(k-th)∂(l-th operand) for every node, upper triangle row-major (see ``pair_index``).
 
     Pairs that involve a constant operand are 0.0: constants have no tangent.
     """
     nodes = graph.nodes
-    seconds: Partials = [()] * len(nodes)
+    seconds: list[tuple[float, ...]] = [()] * len(nodes)
     for i in range(graph.n_inputs, len(nodes)):
         node = nodes[i]
         rules = PRIMITIVES[node.op].second
@@ -241,8 +403,8 @@ def local_second_partials(graph: Graph, values: Sequence[float]) -> Partials:
 
 def second_order_adjoint(
     graph: Graph,
-    partials: Partials,
-    seconds: Partials,
+    partials: Rows,
+    seconds: Rows,
     dots: Sequence[float],
     output_bar: Sequence[float],
 ) -> tuple[list[float], list[float]]:
@@ -252,6 +414,8 @@ def second_order_adjoint(
     ``v̄̇ₖ += v̄̇ᵢ·∂vᵢ/∂vₖ + v̄ᵢ·Σₗ ∂²vᵢ/∂vₖ∂vₗ·v̇ₗ``. With ȳ = 1 the inputs' ``v̄`` is the gradient
     and their ``v̄̇`` is the Hessian times the direction. Returns ``(bars, bar_dots)``.
     """
+    if type(partials) is Partials:
+        partials = partials.rows
     nodes = graph.nodes
     bars = [0.0] * len(nodes)
     bar_dots = [0.0] * len(nodes)
