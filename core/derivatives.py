@@ -330,7 +330,7 @@ def _out(vector: Sequence[float], output: Operand) -> float:
 
 def advise(graph: Graph, n: int) -> Cost:
     """Forward columns or reverse rows, by counting the multiply-adds of each on this graph."""
-    edges = sum(isinstance(a, int) for node in graph.nodes for a in node.operands)
+    edges = graph.code.edges  # counted once per graph
     nodes = len(graph.nodes) - graph.n_inputs
     m = len(graph.outputs)
     forward, reverse = n * edges, m * edges
@@ -372,6 +372,8 @@ def jacobian(
             evaluation, chosen, columns, matrix, partials, forward=tuple(passes), cost=cost
         )
     elif chosen == "reverse":
+        if m > 1:  # one table of partials for all rows (a single sweep computes its own)
+            partials.compute()
         rows = []
         for k in range(m):
             seed = _seed(m, k)

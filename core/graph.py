@@ -8,6 +8,7 @@ Baydin et al. (2018). Numeric constants are not nodes: they stay inline as ``Con
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -72,18 +73,13 @@ class Code:
     edges: int  # operand references to nodes
 
 
-def _backward(i: int, op: str, operands: tuple[Operand, ...]) -> Backward | None:
-    """The adjoint's step for node ``i``, or None when nothing flows back through it."""
+BINARY = {"add": B_ADD, "mul": B_MUL, "sub": B_SUB, "div": B_DIV}  # both operands nodes
+
+
+def _with_constant(i: int, op: str, a: Operand, b: Operand) -> Backward | None:
+    """The adjoint's step for a binary node ``i`` with one constant operand; None when nothing
+    flows back through it (a product by 0)."""
     primitive = PRIMITIVES[op]
-    if len(operands) == 1:
-        a = operands[0]
-        if op == "neg":
-            return (i, LINEAR, a, a, -1.0)  # type: ignore[return-value]
-        return (i, B_CALL1, a, a, primitive.partials[0])  # type: ignore[return-value]
-    a, b = operands
-    if isinstance(a, int) and isinstance(b, int):
-        kind = {"add": B_ADD, "mul": B_MUL, "sub": B_SUB, "div": B_DIV}.get(op, B_CALL2)
-        return (i, kind, a, b, primitive.partials)
     node, const = (a, b.value) if isinstance(a, int) else (b, a.value)  # type: ignore[union-attr]
     if op in ("add", "sub", "mul") or (op == "div" and isinstance(a, int) and const != 0.0):
         if op == "mul":
@@ -148,36 +144,57 @@ class Graph:
         operands get slots after them, so every operand is an index and the primal does not
         branch on where constants are.
         """
-        size = len(self.nodes)
+        enabled = gc.isenabled()
+        gc.disable()  # a few hundred thousand tuples without cycles: nothing for it to find
+        try:
+            return self._code()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _code(self) -> Code:
+        nodes, size = self.nodes, len(self.nodes)
         forward: list[Forward] = []
         backward: list[Backward] = []
         consts: list[float] = []
         kinked = []
         edges = 0
         for i in range(self.n_inputs, size):
-            node = self.nodes[i]
-            primitive = PRIMITIVES[node.op]
+            node = nodes[i]
+            op, operands = node.op, node.operands
+            primitive = PRIMITIVES[op]
             if primitive.kink is not None:
                 kinked.append(i)
-            slots = []
-            for operand in node.operands:
-                if isinstance(operand, int):
-                    slots.append(operand)
-                    edges += 1
+            if len(operands) == 1:
+                a = operands[0]
+                edges += 1
+                forward.append((i, INLINE.get(op, CALL1), a, a, primitive.value))  # type: ignore[arg-type]
+                if op == "neg":
+                    backward.append((i, LINEAR, a, a, -1.0))  # type: ignore[arg-type]
                 else:
-                    slots.append(size + len(consts))
-                    consts.append(operand.value)
-            if len(slots) == 1:
-                kind = INLINE.get(node.op, CALL1)
-                forward.append((i, kind, slots[0], slots[0], primitive.value))
+                    backward.append((i, B_CALL1, a, a, primitive.partials[0]))  # type: ignore[arg-type]
+                continue
+            a, b = operands
+            kind = INLINE.get(op, CALL2)
+            if type(a) is int and type(b) is int:
+                edges += 2
+                forward.append((i, kind, a, b, primitive.value))
+                backward.append((i, BINARY.get(op, B_CALL2), a, b, primitive.partials))
+                continue
+            edges += 1
+            slot = size + len(consts)
+            if isinstance(a, Const):
+                consts.append(a.value)
+                forward.append((i, kind, slot, b, primitive.value))  # type: ignore[arg-type]
             else:
-                kind = INLINE.get(node.op, CALL2)
-                forward.append((i, kind, slots[0], slots[1], primitive.value))
-            step = _backward(i, node.op, node.operands)
+                consts.append(b.value)  # type: ignore[union-attr]
+                forward.append((i, kind, a, slot, primitive.value))
+            step = _with_constant(i, op, a, b)
             if step is not None:
                 backward.append(step)
-        slots_ = (0.0,) * (size - self.n_inputs) + tuple(consts)
-        return Code(tuple(forward), tuple(reversed(backward)), slots_, tuple(kinked), edges)
+        backward.reverse()
+        slots = (0.0,) * (size - self.n_inputs) + tuple(consts)
+        return Code(tuple(forward), tuple(backward), slots, tuple(kinked), edges)
 
     def wengert_index(self, node_id: int) -> int:
         """The paper's subscript: inputs ``1-n … 0``, intermediates ``1, 2, …``."""

@@ -179,6 +179,10 @@ class Partials(Sequence[tuple[float, ...]]):
             self._rows = _rows(self.graph, self.values)
         return self._rows
 
+    def compute(self) -> None:
+        """Compute the table now, for several sweeps that will read it."""
+        self.rows  # noqa: B018
+
     def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
         return self.rows[i]
 
