@@ -73,7 +73,23 @@ class Code:
     edges: int  # operand references to nodes
 
 
-BINARY = {"add": B_ADD, "mul": B_MUL, "sub": B_SUB, "div": B_DIV}  # both operands nodes
+def _opcodes(p: Primitive) -> tuple[int, int, Any, Any, bool]:
+    """(forward opcode, backward opcode when every operand is a node, value, partial, kink)."""
+    binary = {"add": B_ADD, "mul": B_MUL, "sub": B_SUB, "div": B_DIV}
+    if p.name == "neg":
+        return (NEG, LINEAR, p.value, -1.0, False)
+    if p.arity == 1:
+        return (CALL1, B_CALL1, p.value, p.partials[0], p.kink is not None)
+    return (
+        INLINE.get(p.name, CALL2),
+        binary.get(p.name, B_CALL2),
+        p.value,
+        p.partials,
+        p.kink is not None,
+    )
+
+
+OPCODES = {name: _opcodes(p) for name, p in PRIMITIVES.items()}
 
 
 def _with_constant(i: int, op: str, a: Operand, b: Operand) -> Backward | None:
@@ -158,40 +174,35 @@ class Graph:
         backward: list[Backward] = []
         consts: list[float] = []
         kinked = []
-        edges = 0
+        unary = 0
         for i in range(self.n_inputs, size):
             node = nodes[i]
-            op, operands = node.op, node.operands
-            primitive = PRIMITIVES[op]
-            if primitive.kink is not None:
+            operands = node.operands
+            kind, back, value, partial, kink = OPCODES[node.op]
+            if kink:
                 kinked.append(i)
             if len(operands) == 1:
                 a = operands[0]
-                edges += 1
-                forward.append((i, INLINE.get(op, CALL1), a, a, primitive.value))  # type: ignore[arg-type]
-                if op == "neg":
-                    backward.append((i, LINEAR, a, a, -1.0))  # type: ignore[arg-type]
-                else:
-                    backward.append((i, B_CALL1, a, a, primitive.partials[0]))  # type: ignore[arg-type]
+                unary += 1
+                forward.append((i, kind, a, a, value))  # type: ignore[arg-type]
+                backward.append((i, back, a, a, partial))  # type: ignore[arg-type]
                 continue
             a, b = operands
-            kind = INLINE.get(op, CALL2)
             if type(a) is int and type(b) is int:
-                edges += 2
-                forward.append((i, kind, a, b, primitive.value))
-                backward.append((i, BINARY.get(op, B_CALL2), a, b, primitive.partials))
+                forward.append((i, kind, a, b, value))
+                backward.append((i, back, a, b, partial))
                 continue
-            edges += 1
             slot = size + len(consts)
             if isinstance(a, Const):
                 consts.append(a.value)
-                forward.append((i, kind, slot, b, primitive.value))  # type: ignore[arg-type]
+                forward.append((i, kind, slot, b, value))  # type: ignore[arg-type]
             else:
                 consts.append(b.value)  # type: ignore[union-attr]
-                forward.append((i, kind, a, slot, primitive.value))
-            step = _with_constant(i, op, a, b)
+                forward.append((i, kind, a, slot, value))
+            step = _with_constant(i, node.op, a, b)
             if step is not None:
                 backward.append(step)
+        edges = 2 * len(forward) - unary - len(consts)
         backward.reverse()
         slots = (0.0,) * (size - self.n_inputs) + tuple(consts)
         return Code(tuple(forward), tuple(backward), slots, tuple(kinked), edges)
