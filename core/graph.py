@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -115,6 +117,19 @@ def _with_constant(i: int, op: str, a: Operand, b: Operand) -> Backward | None:
     return (i, B_CALL2_CN, b, b, (primitive.partials[1], const))  # type: ignore[return-value]
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Building a graph's steps allocates a few hundred thousand tuples without cycles: the
+    cyclic garbage collector would traverse everything alive again and again, for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @dataclass(frozen=True)
 class Graph:
     """A function ``y = f(x)`` as a Wengert list, with one or more outputs."""
@@ -134,8 +149,13 @@ class Graph:
 
         ``shape`` says where the operands are: 0 unary (``a`` a node id), 1 two nodes, 2 a node
         and a constant (``b`` its value), 3 a constant and a node (``a`` its value). Looking this
-        up once per graph, not once per node and sweep, roughly halves the time of a sweep.
+        up once per graph, not once per node and sweep, roughly halves the time of a sweep. The
+        table of partials, the tangent sweep and the recorded adjoint sweep read it.
         """
+        with _collector_paused():
+            return self._program()
+
+    def _program(self) -> tuple[tuple[int, Primitive, int, Any, Any], ...]:
         steps = []
         for i in range(self.n_inputs, len(self.nodes)):
             node = self.nodes[i]
@@ -160,13 +180,8 @@ class Graph:
         operands get slots after them, so every operand is an index and the primal does not
         branch on where constants are.
         """
-        enabled = gc.isenabled()
-        gc.disable()  # a few hundred thousand tuples without cycles: nothing for it to find
-        try:
+        with _collector_paused():
             return self._code()
-        finally:
-            if enabled:
-                gc.enable()
 
     def _code(self) -> Code:
         nodes, size = self.nodes, len(self.nodes)
