@@ -1,8 +1,11 @@
 """The sweeps over a Wengert list: primal, local partials, tangent (forward) and adjoint (reverse).
 
-Each sweep is one loop over ``graph.nodes``; values live in per-sweep lists indexed by node id,
-apart from the graph. Both derivative modes read the same local partials (computed once per
-point from the primitive table): forward ``v̇ᵢ = Σₖ ∂vᵢ/∂vₖ · v̇ₖ``, reverse ``v̄ₖ += v̄ᵢ · ∂vᵢ/∂vₖ``.
+Each sweep is one loop over the graph's operations (``graph.code`` or ``graph.program``); values
+live in per-sweep lists indexed by node id, apart from the graph. Both derivative modes use the
+same local partials from the primitive table: forward ``v̇ᵢ = Σₖ ∂vᵢ/∂vₖ · v̇ₖ``, reverse
+``v̄ₖ += v̄ᵢ · ∂vᵢ/∂vₖ``. The forward sweeps read them from a table computed once per point; a
+single reverse sweep computes each where it uses it, so that a gradient costs one primal loop
+and one adjoint loop.
 
 A product with a zero factor contributes exactly zero, even when the other factor is infinite
 or NaN (0·∞ = 0): the derivative of ``x1 + sqrt(x2)`` with respect to ``x1`` at ``x2 = 0`` is 1,
