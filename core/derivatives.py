@@ -27,6 +27,7 @@ from .sweeps import (
     AdjointStep,
     Diagnostic,
     Partials,
+    Rows,
     adjoint,
     kinks,
     local_partials,
@@ -255,7 +256,7 @@ def evaluate(graph: Graph, at: Mapping[str, float]) -> Evaluation:
 def _check_finite(
     graph: Graph,
     values: Sequence[float],
-    tables: Sequence[tuple[str, Partials]],
+    tables: Sequence[tuple[str, Rows]],
     result: Sequence[float],
     sweeps: Sequence[tuple[str, Sequence[float]]] = (),
 ) -> None:
@@ -471,7 +472,7 @@ def vjp(
 
 def _second_order(
     graph: Graph, evaluation: Evaluation, seeds: list[list[float]], columns: tuple[int, ...]
-) -> tuple[list[SecondOrderPass], Partials, Partials]:
+) -> tuple[list[SecondOrderPass], Partials, Rows]:
     values = evaluation.values
     partials = local_partials(graph, values)
     seconds = local_second_partials(graph, values)

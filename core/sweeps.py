@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import DomainError, NonFiniteError, Span
 from .graph import (
@@ -176,18 +177,16 @@ class Partials(Sequence[tuple[float, ...]]):
     def computed(self) -> bool:
         return self._rows is not None
 
-    @property
-    def rows(self) -> list[tuple[float, ...]]:
+    def compute(self) -> list[tuple[float, ...]]:
+        """The rows, computed now if they are not yet (for several sweeps that read them)."""
         if self._rows is None:
             self._rows = _rows(self.graph, self.values)
         return self._rows
 
-    def compute(self) -> None:
-        """Compute the table now, for several sweeps that will read it."""
-        self.rows  # noqa: B018
+    rows = property(compute)
 
-    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
-        return self.rows[i]
+    def __getitem__(self, i: Any) -> Any:
+        return self.compute()[i]
 
     def __len__(self) -> int:
         return len(self.graph.nodes)
