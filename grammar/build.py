@@ -3,16 +3,32 @@
 The builder's callbacks run as the parser reduces, so no parse tree is kept and nothing
 recurses: a 20,000-term sum or 5,000 nested parentheses are as easy as ``x + 1``. Every Lark
 error is translated into a ``ParseError`` with the column and a reason a person can act on.
+
+Speed (10⁶-node inputs) and start-up: Lark's LALR parser is fed by ``_Lexer``, one compiled
+regular expression over the grammar's own terminals; the parse tables are built from
+``expr.lark`` once and kept as JSON in the user's cache directory (``_make_parser``); and
+the cyclic garbage collector is paused while a graph is built (the graph has no cycles).
 """
 
 from __future__ import annotations
 
 import difflib
+import gc
+import hashlib
+import json
 import math
-from collections.abc import Sequence
+import os
+import re
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
 
+import lark
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.grammar import Rule
+from lark.lexer import Lexer, TerminalDef
 
 from autodiff.core.builder import DEFAULT_MAX_NODES, GraphBuilder, Term
 from autodiff.core.errors import (
@@ -22,9 +38,10 @@ from autodiff.core.errors import (
     Span,
     UnknownFunctionError,
 )
-from autodiff.core.graph import Graph
+from autodiff.core.graph import Const, Graph, Operand
 from autodiff.core.primitives import CONSTANTS, FUNCTION_NAMES, lookup_function
 
+_GRAMMAR = Path(__file__).with_name("expr.lark")
 _CONSTANT_LABELS = {"pi": "π", "e": "e"}
 _DESCRIBE = {
     "NUMBER": "a number",
@@ -38,86 +55,148 @@ _DESCRIBE = {
     "SLASH": "'/'",
     "POW": "'^'",
 }
+_QUOTED_CHARS = 32  # a longer token is quoted as its first 32 characters and …
+
+
+def _short(token: str) -> str:
+    """A token as a message shows it: a 10⁶-digit number is not repeated in full."""
+    token = str(token)  # a Lark Token's repr is not the text
+    return token if len(token) <= _QUOTED_CHARS else token[:_QUOTED_CHARS] + "…"
+
+
+def _quote(token: str) -> str:
+    return repr(_short(token))
+
+
+class _Token(Token):
+    """A Lark token without line and column (the messages use offsets): cheaper to make."""
+
+    __slots__ = ()
+    line = column = end_line = end_column = None
+
+
+class _Lexer(Lexer):
+    """The grammar's terminals as one regular expression, matched by ``re.finditer``.
+
+    Each match is optional ignored text (whitespace) and then one token, the end of the text,
+    or a character no terminal accepts. Terminals are tried in the order of Lark's own basic
+    lexer (priority, then longest possible match), so ``**`` is POW and not two STARs.
+    """
+
+    def __init__(self, conf: Any) -> None:
+        ignored = [t.pattern.to_regexp() for t in conf.terminals if t.name in conf.ignore]
+        tokens = sorted(
+            (t for t in conf.terminals if t.name not in conf.ignore),
+            key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
+        )
+        alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in tokens]
+        skip = f"(?:{'|'.join(ignored)})*" if ignored else ""
+        self.pattern = re.compile(
+            f"{skip}(?:{'|'.join(alternatives)}|(?P<_END>\\Z)|(?P<_BAD>(?s:.)))",
+            conf.g_regex_flags,
+        )
+
+    def lex(self, text: str) -> Iterator[Token]:  # type: ignore[override]
+        new = str.__new__
+        for match in self.pattern.finditer(text):
+            kind = match.lastgroup
+            if kind == "_END":
+                return
+            start, end = match.span(kind)
+            if kind == "_BAD":
+                line = text.count("\n", 0, start) + 1
+                raise UnexpectedCharacters(text, start, line, start - text.rfind("\n", 0, start))
+            token = new(_Token, value := match.group(kind))
+            token.type, token.value, token.start_pos, token.end_pos = kind, value, start, end
+            yield token
 
 
 class _Callbacks(Transformer):  # type: ignore[type-arg]
-    """Reduce callbacks: each returns a ``Term`` built by the current ``GraphBuilder``."""
+    """Reduce callbacks: each returns the ``Term`` (operand, start, end) of what it reduced."""
 
     def __init__(self) -> None:
         super().__init__(visit_tokens=False)
         self.builder = GraphBuilder()
-        self.expr = 0
+        self.names: dict[str, Operand] = {}  # name → its input or constant, in this parse
 
-    def _span(self, first: Token | Term, last: Token | Term) -> Span:
-        start = first.start_pos if isinstance(first, Token) else first.span.start
-        end = last.end_pos if isinstance(last, Token) else last.span.end
-        return Span(start or 0, end or 0, self.expr)
+    def add(self, c: list[Term]) -> Term:
+        left, _, right = c
+        return self.builder.binary("add", left[0], right[0], left[1], right[2]), left[1], right[2]
 
-    def _binary(self, op: str, children: list) -> Term:  # type: ignore[type-arg]
-        left, _, right = children
-        return self.builder.apply(op, [left, right], self._span(left, right))
+    def sub(self, c: list[Term]) -> Term:
+        left, _, right = c
+        return self.builder.binary("sub", left[0], right[0], left[1], right[2]), left[1], right[2]
 
-    def add(self, c: list) -> Term:  # type: ignore[type-arg]
-        return self._binary("add", c)
+    def mul(self, c: list[Term]) -> Term:
+        left, _, right = c
+        return self.builder.binary("mul", left[0], right[0], left[1], right[2]), left[1], right[2]
 
-    def sub(self, c: list) -> Term:  # type: ignore[type-arg]
-        return self._binary("sub", c)
+    def div(self, c: list[Term]) -> Term:
+        left, _, right = c
+        return self.builder.binary("div", left[0], right[0], left[1], right[2]), left[1], right[2]
 
-    def mul(self, c: list) -> Term:  # type: ignore[type-arg]
-        return self._binary("mul", c)
+    def pow(self, c: list[Term]) -> Term:
+        left, _, right = c
+        return self.builder.binary("pow", left[0], right[0], left[1], right[2]), left[1], right[2]
 
-    def div(self, c: list) -> Term:  # type: ignore[type-arg]
-        return self._binary("div", c)
+    def neg(self, c: list[Any]) -> Term:
+        sign, (operand, _, end) = c
+        return self.builder.unary("neg", operand, sign.start_pos, end), sign.start_pos, end
 
-    def pow(self, c: list) -> Term:  # type: ignore[type-arg]
-        return self._binary("pow", c)
+    def pos(self, c: list[Any]) -> Term:
+        sign, (operand, _, end) = c
+        return operand, sign.start_pos, end
 
-    def neg(self, c: list) -> Term:  # type: ignore[type-arg]
-        sign, operand = c
-        return self.builder.apply("neg", [operand], self._span(sign, operand))
-
-    def pos(self, c: list) -> Term:  # type: ignore[type-arg]
-        sign, operand = c
-        return Term(operand.operand, self._span(sign, operand))
-
-    def group(self, c: list) -> Term:  # type: ignore[type-arg]
+    def group(self, c: list[Any]) -> Term:
         left, inner, right = c
-        return Term(inner.operand, self._span(left, right))
+        return inner[0], left.start_pos, right.end_pos
 
-    def number(self, c: list) -> Term:  # type: ignore[type-arg]
+    def number(self, c: list[Token]) -> Term:
         (token,) = c
         value = float(token)
         if not math.isfinite(value):
             raise ParseError(
-                f"the number {token} is too large for a float", span=self._span(token, token)
+                f"the number {_short(token)} is too large for a float",
+                span=Span(token.start_pos or 0, token.end_pos or 0, self.builder.expr),
             )
-        return self.builder.constant(value, self._span(token, token))
+        return Const(value), token.start_pos, token.end_pos  # type: ignore[return-value]
 
-    def name(self, c: list) -> Term:  # type: ignore[type-arg]
+    def name(self, c: list[Token]) -> Term:
         (token,) = c
-        span = self._span(token, token)
-        if token in CONSTANTS:
-            return self.builder.constant(CONSTANTS[token], span, _CONSTANT_LABELS[token])
-        if lookup_function(token) is not None:
-            raise NameUsageError(f"{token} is a function: call it as {token}(…)", span=span)
-        return self.builder.input(str(token), span)
+        start, end, name = token.start_pos or 0, token.end_pos or 0, token.value
+        operand = self.names.get(name)
+        if operand is None:
+            if name in CONSTANTS:
+                operand = Const(CONSTANTS[name], _CONSTANT_LABELS[name])
+            elif lookup_function(name) is not None:
+                raise NameUsageError(
+                    f"{name} is a function: call it as {name}(…)",
+                    span=Span(start, end, self.builder.expr),
+                )
+            else:
+                operand = self.builder.input(name, start, end)
+            self.names[name] = operand
+        return operand, start, end
 
-    def arguments(self, c: list) -> list[Term]:  # type: ignore[type-arg]
-        return [item for item in c if isinstance(item, Term)]
-
-    def call(self, c: list) -> Term:  # type: ignore[type-arg]
-        name, _, args, right = c
-        args = args or []
-        span = self._span(name, right)
-        primitive = lookup_function(name)
+    def call(self, c: list[Any]) -> Term:
+        name, right = c[0], c[-1]
+        args = c[2:-1:2]  # NAME LPAR [sum (COMMA sum)*] RPAR
+        start, end = name.start_pos, right.end_pos
+        primitive = lookup_function(name.value)
         if primitive is None:
             raise UnknownFunctionError(
-                _unknown_function_message(str(name)), span=self._span(name, name)
+                _unknown_function_message(name.value),
+                span=Span(start, name.end_pos, self.builder.expr),
             )
         if len(args) != primitive.arity:
             plural = "argument" if primitive.arity == 1 else "arguments"
-            raise ArityError(f"{name} takes {primitive.arity} {plural}, got {len(args)}", span=span)
-        return self.builder.apply(primitive.name, args, span)
+            raise ArityError(
+                f"{name} takes {primitive.arity} {plural}, got {len(args)}",
+                span=Span(start, end, self.builder.expr),
+            )
+        if len(args) == 1:
+            return self.builder.unary(primitive.name, args[0][0], start, end), start, end
+        return self.builder.binary(primitive.name, args[0][0], args[1][0], start, end), start, end
 
 
 def _unknown_function_message(name: str) -> str:
@@ -125,21 +204,105 @@ def _unknown_function_message(name: str) -> str:
         return f"{name} is a constant, not a function"
     close = difflib.get_close_matches(name, FUNCTION_NAMES, n=1, cutoff=0.6)
     if close:
-        return f"unknown function {name!r}: did you mean {close[0]}?"
-    return f"unknown function {name!r} (for a product write {name}*(…))"
+        return f"unknown function {_quote(name)}: did you mean {close[0]}?"
+    return f"unknown function {_quote(name)} (for a product write {_short(name)}*(…))"
+
+
+# --- the parser: built from expr.lark once, then loaded from JSON ---------------------------
+
+# JSON has no tuples and only string keys; Lark's tables have both. A dict with other keys
+# and a tuple become one-key objects with these (otherwise impossible) keys.
+_PAIRS, _TUPLE = "\x00pairs", "\x00tuple"
+_CACHE_FORMAT = 1  # bump when what is cached changes
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if all(type(key) is str for key in value):
+            return {key: _to_json(item) for key, item in value.items()}
+        return {_PAIRS: [[_to_json(key), _to_json(item)] for key, item in value.items()]}
+    if isinstance(value, tuple):
+        return {_TUPLE: [_to_json(item) for item in value]}
+    if isinstance(value, list):
+        return [_to_json(item) for item in value]
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+
+
+def _from_json_object(value: dict[str, Any]) -> Any:
+    if len(value) == 1:
+        if _PAIRS in value:
+            return {key: item for key, item in value[_PAIRS]}
+        if _TUPLE in value:
+            return tuple(value[_TUPLE])
+    return value
+
+
+def _cache_file(grammar: str) -> Path | None:
+    """Where the tables of this grammar, built by this version of Lark, are kept (or None)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None  # no home directory: do not write into the working directory
+    key = f"{_CACHE_FORMAT}\0{lark.__version__}\0{grammar}".encode()
+    return Path(base, "autodiff", f"grammar-{hashlib.sha256(key).hexdigest()[:24]}.json")
+
+
+def _build_tables(grammar: str) -> str:
+    """The LALR tables of ``grammar`` as Lark serialises them (what its standalone tool
+    writes), in JSON."""
+    built = Lark(grammar, parser="lalr", lexer="basic", maybe_placeholders=False)
+    data, memo = built.memo_serialize([TerminalDef, Rule])
+    return json.dumps(_to_json({"data": data, "memo": memo}), separators=(",", ":"))
+
+
+def _load(tables: str, callbacks: _Callbacks) -> Lark:
+    found = json.loads(tables, object_hook=_from_json_object)
+    data = found["data"]
+    # Built with Lark's basic lexer (a class is no JSON); parsed with ours.
+    data["options"]["lexer"] = data["parser"]["lexer_conf"]["lexer_type"] = _Lexer
+    return Lark._load_from_dict(data, found["memo"], transformer=callbacks)  # type: ignore[no-any-return]
+
+
+def _make_parser(callbacks: _Callbacks, cache: Path | None) -> Lark:
+    """The parser, from the cached tables when they are there and sound; else built from the
+    grammar and cached. A cache that cannot be read or written is only slower."""
+    grammar = _GRAMMAR.read_text(encoding="utf-8")
+    if cache is not None:
+        try:
+            return _load(cache.read_text(encoding="utf-8"), callbacks)
+        except Exception:  # missing, unreadable or damaged (any way at all): build it again
+            pass
+    tables = _build_tables(grammar)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            partial.write_text(tables, encoding="utf-8")
+            os.replace(partial, cache)  # atomic: a concurrent reader sees all or nothing
+        except OSError:
+            pass
+    return _load(tables, callbacks)
 
 
 @lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, _Callbacks]:
     callbacks = _Callbacks()
-    parser = Lark.open(
-        "expr.lark", rel_to=__file__, parser="lalr", transformer=callbacks, maybe_placeholders=True
-    )
-    return parser, callbacks
+    grammar = _GRAMMAR.read_text(encoding="utf-8")
+    return _make_parser(callbacks, _cache_file(grammar)), callbacks
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+_WHITESPACE = " \t\r\n"  # what the grammar ignores; any other character is unexpected
+_BRACKET = {"(": 1, ")": -1}
 
 
 def _check_brackets(text: str, expr: int) -> None:
     """Report unbalanced parentheses precisely, before the parser reports them vaguely."""
+    depths = list(accumulate(map(_BRACKET.__getitem__, re.findall("[()]", text))))
+    if not depths or (depths[-1] == 0 and min(depths) >= 0):
+        return  # balanced: the usual case, checked without a Python-level loop
     open_at: list[int] = []
     for pos, ch in enumerate(text):
         if ch == "(":
@@ -154,7 +317,7 @@ def _check_brackets(text: str, expr: int) -> None:
 
 
 def _previous_char(text: str, pos: int) -> str:
-    before = text[:pos].rstrip()
+    before = text[:pos].rstrip(_WHITESPACE)
     return before[-1] if before else ""
 
 
@@ -166,20 +329,22 @@ def _translate(error: UnexpectedInput, text: str, expr: int) -> ParseError:
     assert isinstance(error, UnexpectedToken)
     token = error.token
     if token.type == "$END":
-        pos = len(text.rstrip())
+        pos = len(text.rstrip(_WHITESPACE))
         return ParseError("the expression ends too early", span=Span(pos, pos + 1, expr))
     pos = token.start_pos or 0
     span = Span(pos, token.end_pos or pos + 1, expr)
     before = _previous_char(text, pos)
     if token.type in ("NAME", "NUMBER", "LPAR") and (before.isalnum() or before in "_)."):
-        left = text[:pos].rstrip()
+        left = text[:pos].rstrip(_WHITESPACE)
         word = left.split()[-1] if left.split() else left
         return ParseError(
-            f"missing operator before {str(token)!r}: write {word}*{token} for a product", span=span
+            f"missing operator before {_quote(token)}: write {_short(word)}*{_short(token)} "
+            "for a product",
+            span=span,
         )
     expected = sorted(_DESCRIBE[t] for t in error.expected if t in _DESCRIBE)
     hint = f" (expected {', '.join(expected)})" if expected and len(expected) <= 4 else ""
-    return ParseError(f"unexpected {str(token)!r}{hint}", span=span)
+    return ParseError(f"unexpected {_quote(token)}{hint}", span=span)
 
 
 def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
@@ -189,14 +354,21 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
         raise ParseError("no expression given")
     parser, callbacks = _parser()
     callbacks.builder = builder = GraphBuilder(max_nodes=max_nodes)
-    outputs: list[Term] = []
-    for expr, text in enumerate(sources):
-        callbacks.expr = expr
-        if not text.strip():
-            raise ParseError("the expression is empty", span=Span(0, 1, expr))
-        _check_brackets(text, expr)
-        try:
-            outputs.append(parser.parse(text))
-        except UnexpectedInput as error:
-            raise _translate(error, text, expr) from None
-    return builder.finish(outputs, sources)
+    callbacks.names = {}
+    outputs: list[Operand] = []
+    collecting = gc.isenabled()
+    gc.disable()  # the graph is acyclic: collecting while it grows only costs time
+    try:
+        for expr, text in enumerate(sources):
+            builder.expr = expr
+            if not text.strip(_WHITESPACE):
+                raise ParseError("the expression is empty", span=Span(0, 1, expr))
+            _check_brackets(text, expr)
+            try:
+                outputs.append(parser.parse(text)[0])
+            except UnexpectedInput as error:
+                raise _translate(error, text, expr) from None
+        return builder.finish(outputs, sources)
+    finally:
+        if collecting:
+            gc.enable()
