@@ -27,7 +27,7 @@ from strategies import (
 from autodiff.core.derivatives import gradient, hessian, hvp, jacobian, jvp, vjp
 from autodiff.core.errors import MathError
 from autodiff.core.graph import Graph
-from autodiff.core.sweeps import Partials, local_partials
+from autodiff.core.sweeps import Partials, local_partials, local_second_partials
 from autodiff.grammar.build import parse
 
 unit = st.floats(min_value=-1.0, max_value=1.0, allow_nan=False)
@@ -132,6 +132,10 @@ def test_hessian_is_symmetric_and_matches_differences_of_the_gradient(
         reject()
     entries = [h for row in result.matrix for h in row]
     assume(_moderate(*result.evaluation.values, *result.gradient, *entries))
+    # Huge local second partials that cancel (x/x at x = 1e-73: ±1e144) leave rounding errors
+    # far above the Hessian itself: an ill-conditioned point, not what this test is about.
+    seconds = local_second_partials(graph, result.evaluation.values)
+    assume(_moderate(*(s for row in seconds for s in row)))
     scale = max(1.0, *map(abs, entries))
     assert result.asymmetry <= 1e-9 * scale
     # H·u from one forward-over-reverse sweep is the Hessian times u.
