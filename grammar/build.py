@@ -241,9 +241,11 @@ def _from_json_object(value: dict[str, Any]) -> Any:
 
 def _cache_file(grammar: str) -> Path | None:
     """Where the tables of this grammar, built by this version of Lark, are kept (or None)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(base):
-        return None  # no home directory: do not write into the working directory
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative: the XDG spec says to ignore it
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+        if not os.path.isabs(base):
+            return None  # no home directory: do not write into the working directory
     key = f"{_CACHE_FORMAT}\0{lark.__version__}\0{grammar}".encode()
     return Path(base, "autodiff", f"grammar-{hashlib.sha256(key).hexdigest()[:24]}.json")
 
