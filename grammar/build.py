@@ -4,10 +4,12 @@ The builder's callbacks run as the parser reduces, so no parse tree is kept and 
 recurses: a 20,000-term sum or 5,000 nested parentheses are as easy as ``x + 1``. Every Lark
 error is translated into a ``ParseError`` with the column and a reason a person can act on.
 
-Speed (10⁶-node inputs) and start-up: Lark's LALR parser is fed by ``_Lexer``, one compiled
-regular expression over the grammar's own terminals; the parse tables are built from
-``expr.lark`` once and kept as JSON in the user's cache directory (``_make_parser``); and
-the cyclic garbage collector is paused while a graph is built (the graph has no cycles).
+Speed (10⁶-node inputs) and start-up: Lark builds the LALR tables from ``expr.lark`` (once:
+they are kept as JSON in the user's cache directory, see ``_make_parser``), and ``_Driver``
+runs them: one compiled regular expression over the grammar's own terminals (``_Lexer``) and
+a plain shift/reduce loop calling Lark's own reduce callbacks, instead of Lark's per-token
+parser objects. The cyclic garbage collector is paused while a graph is built (the graph has
+no cycles).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import lark
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.grammar import Rule
 from lark.lexer import Lexer, TerminalDef
+from lark.parse_tree_builder import ExpandSingleChild
+from lark.parsers.lalr_analysis import Shift
 
 from autodiff.core.builder import DEFAULT_MAX_NODES, GraphBuilder, Term
 from autodiff.core.errors import (
@@ -68,19 +72,13 @@ def _quote(token: str) -> str:
     return repr(_short(token))
 
 
-class _Token(Token):
-    """A Lark token without line and column (the messages use offsets): cheaper to make."""
-
-    __slots__ = ()
-    line = column = end_line = end_column = None
-
-
 class _Lexer(Lexer):
     """The grammar's terminals as one regular expression, matched by ``re.finditer``.
 
     Each match is optional ignored text (whitespace) and then one token, the end of the text,
     or a character no terminal accepts. Terminals are tried in the order of Lark's own basic
     lexer (priority, then longest possible match), so ``**`` is POW and not two STARs.
+    ``_Driver`` runs ``pattern`` itself; ``lex`` is the same as Lark's lexer interface.
     """
 
     def __init__(self, conf: Any) -> None:
@@ -97,22 +95,32 @@ class _Lexer(Lexer):
         )
 
     def lex(self, text: str) -> Iterator[Token]:  # type: ignore[override]
-        new = str.__new__
         for match in self.pattern.finditer(text):
-            kind = match.lastgroup
+            kind = match.lastgroup or ""
+            start, end = match.span(kind)
             if kind == "_END":
                 return
-            start, end = match.span(kind)
             if kind == "_BAD":
-                line = text.count("\n", 0, start) + 1
-                raise UnexpectedCharacters(text, start, line, start - text.rfind("\n", 0, start))
-            token = new(_Token, value := match.group(kind))
-            token.type, token.value, token.start_pos, token.end_pos = kind, value, start, end
-            yield token
+                raise _unexpected_character(text, start)
+            yield Token(kind, text[start:end], start, end_pos=end)
+
+
+def _unexpected_character(text: str, pos: int) -> UnexpectedCharacters:
+    """What Lark's lexer raises for a character no terminal accepts."""
+    line = text.count("\n", 0, pos) + 1
+    return UnexpectedCharacters(text, pos, line, pos - text.rfind("\n", 0, pos))
+
+
+# A token as the driver shifts it: (text, start, end), the shape of a ``Term``.
+Lexeme = tuple[str, int, int]
 
 
 class _Callbacks(Transformer):  # type: ignore[type-arg]
-    """Reduce callbacks: each returns the ``Term`` (operand, start, end) of what it reduced."""
+    """Reduce callbacks: each returns the ``Term`` (operand, start, end) of what it reduced.
+
+    Tokens arrive as ``Lexeme`` tuples (text, start, end), not as Lark tokens: ``_Driver``
+    shifts them.
+    """
 
     def __init__(self) -> None:
         super().__init__(visit_tokens=False)
@@ -140,30 +148,29 @@ class _Callbacks(Transformer):  # type: ignore[type-arg]
         return self.builder.binary("pow", left[0], right[0], left[1], right[2]), left[1], right[2]
 
     def neg(self, c: list[Any]) -> Term:
-        sign, (operand, _, end) = c
-        return self.builder.unary("neg", operand, sign.start_pos, end), sign.start_pos, end
+        (_, start, _), (operand, _, end) = c
+        return self.builder.unary("neg", operand, start, end), start, end
 
     def pos(self, c: list[Any]) -> Term:
-        sign, (operand, _, end) = c
-        return operand, sign.start_pos, end
+        (_, start, _), (operand, _, end) = c
+        return operand, start, end
 
     def group(self, c: list[Any]) -> Term:
         left, inner, right = c
-        return inner[0], left.start_pos, right.end_pos
+        return inner[0], left[1], right[2]
 
-    def number(self, c: list[Token]) -> Term:
-        (token,) = c
-        value = float(token)
+    def number(self, c: list[Lexeme]) -> Term:
+        ((text, start, end),) = c
+        value = float(text)
         if not math.isfinite(value):
             raise ParseError(
-                f"the number {_short(token)} is too large for a float",
-                span=Span(token.start_pos or 0, token.end_pos or 0, self.builder.expr),
+                f"the number {_short(text)} is too large for a float",
+                span=Span(start, end, self.builder.expr),
             )
-        return Const(value), token.start_pos, token.end_pos  # type: ignore[return-value]
+        return Const(value), start, end
 
-    def name(self, c: list[Token]) -> Term:
-        (token,) = c
-        start, end, name = token.start_pos or 0, token.end_pos or 0, token.value
+    def name(self, c: list[Lexeme]) -> Term:
+        ((name, start, end),) = c
         operand = self.names.get(name)
         if operand is None:
             if name in CONSTANTS:
@@ -179,14 +186,13 @@ class _Callbacks(Transformer):  # type: ignore[type-arg]
         return operand, start, end
 
     def call(self, c: list[Any]) -> Term:
-        name, right = c[0], c[-1]
+        (name, start, name_end), end = c[0], c[-1][2]
         args = c[2:-1:2]  # NAME LPAR [sum (COMMA sum)*] RPAR
-        start, end = name.start_pos, right.end_pos
-        primitive = lookup_function(name.value)
+        primitive = lookup_function(name)
         if primitive is None:
             raise UnknownFunctionError(
-                _unknown_function_message(name.value),
-                span=Span(start, name.end_pos, self.builder.expr),
+                _unknown_function_message(name),
+                span=Span(start, name_end, self.builder.expr),
             )
         if len(args) != primitive.arity:
             plural = "argument" if primitive.arity == 1 else "arguments"
@@ -258,15 +264,104 @@ def _build_tables(grammar: str) -> str:
     return json.dumps(_to_json({"data": data, "memo": memo}), separators=(",", ":"))
 
 
-def _load(tables: str, callbacks: _Callbacks) -> Lark:
+def _load(tables: str, callbacks: _Callbacks) -> _Driver:
     found = json.loads(tables, object_hook=_from_json_object)
     data = found["data"]
-    # Built with Lark's basic lexer (a class is no JSON); parsed with ours.
+    # Built with Lark's basic lexer (a class is no JSON); ours makes the regular expression.
     data["options"]["lexer"] = data["parser"]["lexer_conf"]["lexer_type"] = _Lexer
-    return Lark._load_from_dict(data, found["memo"], transformer=callbacks)  # type: ignore[no-any-return]
+    return _Driver(Lark._load_from_dict(data, found["memo"], transformer=callbacks))
 
 
-def _make_parser(callbacks: _Callbacks, cache: Path | None) -> Lark:
+class _Driver:
+    """The LALR(1) loop over Lark's own tables, calling Lark's own reduce callbacks.
+
+    Lark builds the tables from ``expr.lark`` and the callbacks from ``_Callbacks`` (aliases,
+    ``?rule`` inlining); this only runs them, as Lark's ``ParserState.feed_token`` does, with
+    the lexer inlined, plain integers for actions, and no call at all for the reductions that
+    ``?rule`` inlines (``sum: product``: the value stays, only the state changes). An
+    unexpected token or character raises the very exception Lark would (same token, same
+    expected terminals), which ``_translate`` turns into a ``ParseError``.
+    """
+
+    def __init__(self, parser: Lark) -> None:
+        lalr = parser.parser.parser.parser  # lark.parsers.lalr_parser._Parser
+        table, callbacks = lalr.parse_table, lalr.callbacks
+        self.lexer: _Lexer = parser.parser.lexer.lexer
+        self.lark_states: dict[int, dict[str, tuple[Any, Any]]] = table.states  # for errors
+        self.start: int = table.start_states["start"]
+        self.end: int = table.end_states["start"]
+        # actions[state][terminal]: ≥ 0 shift to that state, < 0 reduce by rules[~action];
+        # gotos[state][rule name]: the state after reducing to it. The lexer calls the end of
+        # the text _END (a group name cannot be $END).
+        self.actions: list[dict[str, int]] = [{} for _ in table.states]
+        self.gotos: list[dict[str, int]] = [{} for _ in table.states]
+        # (length of the rule, its callback or None when the reduction keeps the value, name)
+        self.rules: list[tuple[int, Any, str]] = []
+        numbers: dict[Rule, int] = {}
+        for state, row in table.states.items():
+            for symbol, (action, arg) in row.items():
+                if action is Shift:
+                    if symbol.isupper():
+                        self.actions[state][symbol] = arg
+                    else:
+                        self.gotos[state][symbol] = arg
+                    continue
+                if arg not in numbers:
+                    numbers[arg] = len(self.rules)
+                    size, callback = len(arg.expansion), callbacks[arg]
+                    keeps = size == 1 and isinstance(callback, ExpandSingleChild)
+                    self.rules.append((size, None if keeps else callback, arg.origin.name))
+                self.actions[state]["_END" if symbol == "$END" else symbol] = ~numbers[arg]
+
+    def parse(self, text: str) -> Any:
+        """The value of the start rule (a ``Term``); Lark's exceptions on bad input."""
+        actions, gotos, rules, end_state = self.actions, self.gotos, self.rules, self.end
+        state = self.start
+        states = [state]
+        values: list[Any] = []
+        for match in self.lexer.pattern.finditer(text):
+            kind = match.lastgroup
+            while True:
+                try:
+                    action = actions[state][kind]  # type: ignore[index]
+                except KeyError:
+                    raise self._unexpected(text, match, state) from None
+                if action >= 0:
+                    break
+                size, callback, origin = rules[~action]
+                if callback is None:  # the value stays; the state below decides where to go
+                    state = states[-1] = gotos[states[-2]][origin]
+                else:
+                    children = values[-size:]
+                    del values[-size:]
+                    del states[-size:]
+                    values.append(callback(children))
+                    state = gotos[states[-1]][origin]
+                    states.append(state)
+                if state == end_state:  # only reached on _END: the start rule is reduced
+                    return values[-1]
+            start, end = match.span(kind)
+            values.append((text[start:end], start, end))
+            states.append(action)
+            state = action
+        raise AssertionError("the lexer's pattern always matches the end of the text")
+
+    def _unexpected(self, text: str, match: re.Match[str], state: int) -> UnexpectedInput:
+        """What Lark raises here: its lexer for a character no terminal accepts, else its
+        parser for a token (or the end) the state does not accept."""
+        kind = match.lastgroup or ""
+        start, end = match.span(kind)
+        if kind == "_BAD":
+            return _unexpected_character(text, start)
+        if kind == "_END":
+            token = Token("$END", "", start, end_pos=end)
+        else:
+            token = Token(kind, text[start:end], start, end_pos=end)
+        expected = {symbol for symbol in self.lark_states[state] if symbol.isupper()}
+        return UnexpectedToken(token, expected)
+
+
+def _make_parser(callbacks: _Callbacks, cache: Path | None) -> _Driver:
     """The parser, from the cached tables when they are there and sound; else built from the
     grammar and cached. A cache that cannot be read or written is only slower."""
     grammar = _GRAMMAR.read_text(encoding="utf-8")
@@ -288,7 +383,7 @@ def _make_parser(callbacks: _Callbacks, cache: Path | None) -> Lark:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> tuple[Lark, _Callbacks]:
+def _parser() -> tuple[_Driver, _Callbacks]:
     callbacks = _Callbacks()
     grammar = _GRAMMAR.read_text(encoding="utf-8")
     return _make_parser(callbacks, _cache_file(grammar)), callbacks

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lark import Lark, UnexpectedCharacters
+from lark import Lark, UnexpectedCharacters, UnexpectedToken
 from lark.grammar import Rule
 from lark.lexer import TerminalDef
 from strategies import SETTINGS, expressions
 
 import autodiff.grammar.build as build
 from autodiff.core.errors import (
+    AutodiffError,
     LimitError,
     MathError,
     NameUsageError,
@@ -32,7 +34,7 @@ GRAMMAR = Path(build.__file__).with_name("expr.lark").read_text(encoding="utf-8"
 # --- the lexer: the same tokens as Lark's basic lexer on the same grammar ----------------------
 
 _lark_lexer = Lark(GRAMMAR, parser="lalr", lexer="basic")
-_our_lexer = build._parser()[0].parser.lexer.lexer
+_our_lexer = build._parser()[0].lexer
 
 _PIECES = [*"0123456789.eE+-*/^(),xy_z ", "**", "1e5", ".5", "2.5E-3", "sin", "\t", "\n", "\r"]
 _STRANGE = ["$", ";", "٣", "１", "\u2003", "\u00a0", "é", "\x00", "\f"]
@@ -62,6 +64,44 @@ def test_the_lexer_finds_the_tokens_lark_finds(text: str) -> None:
 def test_long_runs_of_whitespace_take_no_quadratic_time(text: str) -> None:
     tokens, bad = _tokens(_our_lexer.lex(text))
     assert len(tokens) == 1 and bad == (len(text) - 1 if text.endswith("$") else None)
+
+
+# --- the driver: Lark's tables run by our loop stop where Lark's own parser stops -------------
+
+_lark_parser = Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
+_our_parser = build._make_parser(build._Callbacks(), None)  # callbacks of its own
+_GRAMMAR_SOUP = [*_PIECES, "x", "y", "2", "(", ")", "+", "-", "*", ",", "x(", "f(", "   ", "$"]
+
+
+def _stop(parse: Callable[[str], object], text: str) -> tuple[object, ...] | None:
+    """Where and why a parser rejects the text (None when it accepts it)."""
+    try:
+        parse(text)
+    except UnexpectedCharacters as error:
+        return ("character", error.pos_in_stream)
+    except UnexpectedToken as error:
+        token = error.token
+        where = () if token.type == "$END" else (str(token), token.start_pos, token.end_pos)
+        return ("token", token.type, *where, sorted(error.expected))
+    return None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_GRAMMAR_SOUP), max_size=20))
+def test_the_driver_stops_where_lark_s_parser_stops(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    try:
+        ours = _stop(_our_parser.parse, text)
+    except AutodiffError:
+        return  # a callback's error (a function used as a name, …): Lark builds no graph
+    assert ours == _stop(_lark_parser.parse, text)
+
+
+def test_the_driver_returns_the_start_rule_s_term() -> None:
+    callbacks = build._Callbacks()
+    driver = build._make_parser(callbacks, None)
+    assert driver.parse(" -(x) ") == (1, 1, 5)  # neg of input 0, spanning "-(x)"
+    assert driver.parse("atan2(x, 2^y)") == (4, 0, 13)
 
 
 # --- the tables: built once, kept as JSON --------------------------------------------------------
