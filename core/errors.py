@@ -9,13 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Span:
     """Half-open character range ``[start, end)`` in expression number ``expr``."""
 
     start: int
     end: int
     expr: int = 0
+
+    def __init__(self, start: int, end: int, expr: int = 0) -> None:
+        # What the frozen dataclass's own __init__ does (object.__setattr__ per field), through
+        # the slots directly: a parse makes one span per node, 10⁶ of them in a big one.
+        _set_start(self, start)
+        _set_end(self, end)
+        _set_expr(self, expr)
+
+
+_set_start, _set_end, _set_expr = (Span.__dict__[f].__set__ for f in ("start", "end", "expr"))
 
 
 class AutodiffError(Exception):

@@ -42,7 +42,7 @@ class Const:
 Operand = int | Const
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Node:
     """One step ``v_i = op(operands)``; inputs have ``op == "input"`` and a ``name``."""
 
@@ -51,6 +51,27 @@ class Node:
     name: str | None = None
     span: Span | None = None
     level: int = 0
+
+    def __init__(
+        self,
+        op: str,
+        operands: tuple[Operand, ...] = (),
+        name: str | None = None,
+        span: Span | None = None,
+        level: int = 0,
+    ) -> None:
+        # What the frozen dataclass's own __init__ does (object.__setattr__ per field), through
+        # the slots directly: ``GraphBuilder.finish`` makes 10⁶ nodes for a big expression.
+        _set_op(self, op)
+        _set_operands(self, operands)
+        _set_name(self, name)
+        _set_span(self, span)
+        _set_level(self, level)
+
+
+_set_op, _set_operands, _set_name, _set_span, _set_level = (
+    Node.__dict__[f].__set__ for f in ("op", "operands", "name", "span", "level")
+)
 
 
 Forward = tuple[int, int, int, int, Any]
