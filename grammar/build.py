@@ -277,10 +277,12 @@ class _Driver:
 
     Lark builds the tables from ``expr.lark`` and the callbacks from ``_Callbacks`` (aliases,
     ``?rule`` inlining); this only runs them, as Lark's ``ParserState.feed_token`` does, with
-    the lexer inlined, plain integers for actions, and no call at all for the reductions that
-    ``?rule`` inlines (``sum: product``: the value stays, only the state changes). An
-    unexpected token or character raises the very exception Lark would (same token, same
-    expected terminals), which ``_translate`` turns into a ``ParseError``.
+    the lexer inlined and plain integers for actions. The reductions that ``?rule`` inlines
+    (``sum: product``) keep the value and only change the state, to one that depends on the
+    state below and the next token alone: the goto table jumps over them (``x`` is read
+    with one reduction, ``atom: NAME``, not four). An unexpected token or character raises
+    the very exception Lark would (same token, same expected terminals), which ``_translate``
+    turns into a ``ParseError``.
     """
 
     def __init__(self, parser: Lark) -> None:
@@ -291,10 +293,11 @@ class _Driver:
         self.start: int = table.start_states["start"]
         self.end: int = table.end_states["start"]
         # actions[state][terminal]: ≥ 0 shift to that state, < 0 reduce by rules[~action];
-        # gotos[state][rule name]: the state after reducing to it. The lexer calls the end of
-        # the text _END (a group name cannot be $END).
+        # gotos[state][rule name][terminal]: the state after reducing to that rule, and then
+        # by the rules that keep the value, with that terminal next. The lexer calls the end
+        # of the text _END (a group name cannot be $END).
         self.actions: list[dict[str, int]] = [{} for _ in table.states]
-        self.gotos: list[dict[str, int]] = [{} for _ in table.states]
+        gotos: list[dict[str, int]] = [{} for _ in table.states]
         # (length of the rule, its callback or None when the reduction keeps the value, name)
         self.rules: list[tuple[int, Any, str]] = []
         numbers: dict[Rule, int] = {}
@@ -304,7 +307,7 @@ class _Driver:
                     if symbol.isupper():
                         self.actions[state][symbol] = arg
                     else:
-                        self.gotos[state][symbol] = arg
+                        gotos[state][symbol] = arg
                     continue
                 if arg not in numbers:
                     numbers[arg] = len(self.rules)
@@ -312,6 +315,24 @@ class _Driver:
                     keeps = size == 1 and isinstance(callback, ExpandSingleChild)
                     self.rules.append((size, None if keeps else callback, arg.origin.name))
                 self.actions[state]["_END" if symbol == "$END" else symbol] = ~numbers[arg]
+        terminals = self.lexer.pattern.groupindex
+        self.gotos: list[dict[str, dict[str, int]]] = [
+            {
+                name: {t: self._settle(gotos, below, to, t) for t in terminals}
+                for name, to in row.items()
+            }
+            for below, row in enumerate(gotos)
+        ]
+
+    def _settle(self, gotos: list[dict[str, int]], below: int, state: int, terminal: str) -> int:
+        """Where the reductions that keep the value lead from ``state`` (over ``below``), with
+        ``terminal`` next: each pops ``state`` only, so ``below`` stays."""
+        while state != self.end:
+            action = self.actions[state].get(terminal, 0)
+            if action >= 0 or self.rules[~action][1] is not None:
+                return state
+            state = gotos[below][self.rules[~action][2]]
+        return state
 
     def parse(self, text: str) -> Any:
         """The value of the start rule (a ``Term``); Lark's exceptions on bad input."""
@@ -329,14 +350,14 @@ class _Driver:
                 if action >= 0:
                     break
                 size, callback, origin = rules[~action]
-                if callback is None:  # the value stays; the state below decides where to go
-                    state = states[-1] = gotos[states[-2]][origin]
+                if callback is None:  # the value stays (only after a shift: see _settle)
+                    state = states[-1] = gotos[states[-2]][origin][kind]  # type: ignore[index]
                 else:
                     children = values[-size:]
                     del values[-size:]
                     del states[-size:]
                     values.append(callback(children))
-                    state = gotos[states[-1]][origin]
+                    state = gotos[states[-1]][origin][kind]  # type: ignore[index]
                     states.append(state)
                 if state == end_state:  # only reached on _END: the start rule is reduced
                     return values[-1]
