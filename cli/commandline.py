@@ -107,7 +107,10 @@ class AutodiffGroup(TyperGroup):
         except ClickException as error:
             if not standalone_mode:
                 raise
-            typer.echo(usage_error_line(error), err=True)
+            if type(error).__name__ == "NoArgsIsHelpError":  # `autodiff` alone: the help
+                error.show()  # type: ignore[attr-defined]
+            else:
+                typer.echo(usage_error_line(error), err=True)
             sys.exit(getattr(error, "exit_code", EXIT_INPUT))
         except typer.Abort:
             if not standalone_mode:

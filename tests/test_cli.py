@@ -259,3 +259,10 @@ def test_no_trace_json_carries_no_trace_rows() -> None:
     document = json.loads(out)
     assert code == 0 and tuple(document["gradient"].values()) == PAPER_GRADIENT
     assert not {"trace", "adjoint_steps", "passes"} & set(document)
+
+
+def test_no_arguments_prints_the_help() -> None:
+    code, out, err = run()
+    assert code == 2
+    assert "Usage: autodiff" in out + err and "grad" in out + err
+    assert "autodiff: error" not in out + err
