@@ -1,15 +1,16 @@
 """Text → ``Graph``: the LALR parser from ``expr.lark`` with the graph builder inlined.
 
 The builder's callbacks run as the parser reduces, so no parse tree is kept and nothing
-recurses: a 20,000-term sum or 5,000 nested parentheses are as easy as ``x + 1``. Every Lark
-error is translated into a ``ParseError`` with the column and a reason a person can act on.
+recurses: a 20,000-term sum or 5,000 nested parentheses are as easy as ``x + 1``. Every
+syntax error becomes a ``ParseError`` with the column and a reason a person can act on.
 
-Speed (10⁶-node inputs) and start-up: Lark builds the LALR tables from ``expr.lark`` (once:
-they are kept as JSON in the user's cache directory, see ``_make_parser``), and ``_Driver``
-runs them: one compiled regular expression over the grammar's own terminals (``_Lexer``) and
-a plain shift/reduce loop calling Lark's own reduce callbacks, instead of Lark's per-token
-parser objects. The cyclic garbage collector is paused while a graph is built (the graph has
-no cycles).
+Speed (10⁶-node inputs) and start-up: Lark derives the LALR tables from ``expr.lark`` (once:
+they are kept as plain JSON in the user's cache directory, see ``_build_tables`` and
+``_make_parser``), and ``_Driver`` runs them: one compiled regular expression over the
+grammar's own terminals (``_Lexer``) and a plain shift/reduce loop calling the builder's
+methods by rule alias, instead of Lark's per-token parser objects. So Lark is imported only
+when the tables are built (the first run, or a missing or damaged cache). The cyclic garbage
+collector is paused while a graph is built (the graph has no cycles).
 """
 
 from __future__ import annotations
@@ -21,18 +22,12 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
+from types import FunctionType
 from typing import Any
-
-import lark
-from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from lark.grammar import Rule
-from lark.lexer import Lexer, TerminalDef
-from lark.parse_tree_builder import ExpandSingleChild
-from lark.parsers.lalr_analysis import Shift
 
 from autodiff.core.builder import DEFAULT_MAX_NODES, GraphBuilder, Term
 from autodiff.core.errors import (
@@ -64,7 +59,6 @@ _QUOTED_CHARS = 32  # a longer token is quoted as its first 32 characters and �
 
 def _short(token: str) -> str:
     """A token as a message shows it: a 10⁶-digit number is not repeated in full."""
-    token = str(token)  # a Lark Token's repr is not the text
     return token if len(token) <= _QUOTED_CHARS else token[:_QUOTED_CHARS] + "…"
 
 
@@ -72,58 +66,69 @@ def _quote(token: str) -> str:
     return repr(_short(token))
 
 
-class _Lexer(Lexer):
-    """The grammar's terminals as one regular expression, matched by ``re.finditer``.
+class _Unexpected(Exception):
+    """Where the driver stopped, as plain data: ``_translate`` makes the ``ParseError``.
 
-    Each match is optional ignored text (whitespace) and then one token, the end of the text,
-    or a character no terminal accepts. Terminals are tried in the order of Lark's own basic
-    lexer (priority, then longest possible match), so ``**`` is POW and not two STARs.
-    ``_Driver`` runs ``pattern`` itself; ``lex`` is the same as Lark's lexer interface.
+    ``kind`` is the terminal found there, ``_END`` for the end of the text, or ``_BAD`` for a
+    character no terminal accepts; ``expected`` names the terminals the parser's state accepts
+    (``_END`` among them when the text may end there).
     """
 
-    def __init__(self, conf: Any) -> None:
-        ignored = [t.pattern.to_regexp() for t in conf.terminals if t.name in conf.ignore]
-        tokens = sorted(
-            (t for t in conf.terminals if t.name not in conf.ignore),
-            key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
-        )
-        alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in tokens]
-        skip = f"(?:{'|'.join(ignored)})*" if ignored else ""
-        self.pattern = re.compile(
-            f"{skip}(?:{'|'.join(alternatives)}|(?P<_END>\\Z)|(?P<_BAD>(?s:.)))",
-            conf.g_regex_flags,
-        )
+    def __init__(self, kind: str, start: int, end: int, expected: frozenset[str]) -> None:
+        super().__init__(kind, start, end)
+        self.kind, self.start, self.end, self.expected = kind, start, end, expected
 
-    def lex(self, text: str) -> Iterator[Token]:  # type: ignore[override]
+
+class _Lexer:
+    """The grammar's terminals as one regular expression, matched by ``re.finditer``.
+
+    Each match is optional ignored text (whitespace) and then one token (the group named after
+    its terminal), the end of the text (``_END``), or a character no terminal accepts
+    (``_BAD``). ``_lexer_pattern`` writes the expression from Lark's terminals; ``_Driver`` runs
+    ``pattern`` itself, and ``lex`` is for the tests.
+    """
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern = re.compile(pattern, flags)
+
+    def lex(self, text: str) -> Iterator[tuple[str, str, int, int]]:
+        """Each token as (terminal, text, start, end); ``_Unexpected`` at a bad character."""
         for match in self.pattern.finditer(text):
             kind = match.lastgroup or ""
             start, end = match.span(kind)
             if kind == "_END":
                 return
             if kind == "_BAD":
-                raise _unexpected_character(text, start)
-            yield Token(kind, text[start:end], start, end_pos=end)
+                raise _Unexpected(kind, start, end, frozenset())
+            yield kind, text[start:end], start, end
 
 
-def _unexpected_character(text: str, pos: int) -> UnexpectedCharacters:
-    """What Lark's lexer raises for a character no terminal accepts."""
-    line = text.count("\n", 0, pos) + 1
-    return UnexpectedCharacters(text, pos, line, pos - text.rfind("\n", 0, pos))
+def _lexer_pattern(conf: Any) -> str:
+    """The one regular expression of ``_Lexer`` from Lark's lexer configuration. Terminals are
+    tried in the order of Lark's own basic lexer (priority, then longest possible match), so
+    ``**`` is POW and not two STARs."""
+    ignored = [t.pattern.to_regexp() for t in conf.terminals if t.name in conf.ignore]
+    tokens = sorted(
+        (t for t in conf.terminals if t.name not in conf.ignore),
+        key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
+    )
+    alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in tokens]
+    skip = f"(?:{'|'.join(ignored)})*" if ignored else ""
+    return f"{skip}(?:{'|'.join(alternatives)}|(?P<_END>\\Z)|(?P<_BAD>(?s:.)))"
 
 
 # A token as the driver shifts it: (text, start, end), the shape of a ``Term``.
 Lexeme = tuple[str, int, int]
 
 
-class _Callbacks(Transformer):  # type: ignore[type-arg]
-    """Reduce callbacks: each returns the ``Term`` (operand, start, end) of what it reduced.
+class _Callbacks:
+    """Reduce callbacks, one per rule alias of ``expr.lark``: each gets the children of what
+    it reduced and returns its ``Term`` (operand, start, end).
 
-    Tokens arrive as ``Lexeme`` tuples (text, start, end), not as Lark tokens: ``_Driver``
-    shifts them.
+    Tokens arrive as ``Lexeme`` tuples (text, start, end): ``_Driver`` shifts them.
     """
 
     def __init__(self) -> None:
-        super().__init__(visit_tokens=False)
         self.builder = GraphBuilder()
         self.names: dict[str, Operand] = {}  # name → its input or constant, in this parse
 
@@ -214,128 +219,185 @@ def _unknown_function_message(name: str) -> str:
     return f"unknown function {_quote(name)} (for a product write {_short(name)}*(…))"
 
 
-# --- the parser: built from expr.lark once, then loaded from JSON ---------------------------
+# --- the parser: tables derived from expr.lark by Lark once, then loaded from JSON -------------
 
-# JSON has no tuples and only string keys; Lark's tables have both. A dict with other keys
-# and a tuple become one-key objects with these (otherwise impossible) keys.
-_PAIRS, _TUPLE = "\x00pairs", "\x00tuple"
-_CACHE_FORMAT = 1  # bump when what is cached changes
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        if all(type(key) is str for key in value):
-            return {key: _to_json(item) for key, item in value.items()}
-        return {_PAIRS: [[_to_json(key), _to_json(item)] for key, item in value.items()]}
-    if isinstance(value, tuple):
-        return {_TUPLE: [_to_json(item) for item in value]}
-    if isinstance(value, list):
-        return [_to_json(item) for item in value]
-    if value is None or type(value) in (str, int, float, bool):
-        return value
-    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
-
-
-def _from_json_object(value: dict[str, Any]) -> Any:
-    if len(value) == 1:
-        if _PAIRS in value:
-            return {key: item for key, item in value[_PAIRS]}
-        if _TUPLE in value:
-            return tuple(value[_TUPLE])
-    return value
+_CACHE_FORMAT = 2  # bump when what is cached changes
 
 
 def _cache_file(grammar: str) -> Path | None:
-    """Where the tables of this grammar, built by this version of Lark, are kept (or None)."""
+    """Where the tables of this grammar are kept (or None). The key is the grammar and the
+    cache format, not Lark's version: the tables are our own plain data, and any Lark derives
+    tables that parse the same language (learning its version would cost an import)."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):  # unset, or relative: the XDG spec says to ignore it
         base = os.path.join(os.path.expanduser("~"), ".cache")
         if not os.path.isabs(base):
             return None  # no home directory: do not write into the working directory
-    key = f"{_CACHE_FORMAT}\0{lark.__version__}\0{grammar}".encode()
+    key = f"{_CACHE_FORMAT}\0{grammar}".encode()
     return Path(base, "autodiff", f"grammar-{hashlib.sha256(key).hexdigest()[:24]}.json")
 
 
 def _build_tables(grammar: str) -> str:
-    """The LALR tables of ``grammar`` as Lark serialises them (what its standalone tool
-    writes), in JSON."""
+    """What ``_Driver`` runs, derived from ``grammar`` by Lark, as JSON of plain lists, dicts,
+    strings and integers. The only place Lark is imported.
+
+    - ``pattern``, ``flags``: the lexer's regular expression (``_lexer_pattern``).
+    - ``start``, ``end``: the first state, and the state reached when the start rule is reduced.
+    - ``actions[state][terminal]``: ≥ 0 shift to that state, < 0 reduce by ``rules[~action]``;
+      the end of the text is the terminal ``_END`` (Lark's ``$END``: not a group name).
+    - ``rules[i]``: ``size`` (symbols popped), ``origin`` (the rule reduced to), ``keep`` (the
+      reduction keeps the value: a ``?rule`` with one child), ``callback`` (the ``_Callbacks``
+      method by alias, or null: the value is the list of children, for a rule Lark inlines
+      into its parent) and ``children`` (null: all, in order; else [position, splice] pairs,
+      splice meaning the child's list is inlined, as Lark's ``ChildFilter`` does).
+    - ``gotos[state][rule][terminal]``: the state after reducing to ``rule`` over ``state``
+      with ``terminal`` next, and then by the reductions that keep the value (``_settle``).
+    """
+    from lark import Lark
+    from lark.parse_tree_builder import ExpandSingleChild
+    from lark.parsers.lalr_analysis import Shift
+
     built = Lark(grammar, parser="lalr", lexer="basic", maybe_placeholders=False)
-    data, memo = built.memo_serialize([TerminalDef, Rule])
-    return json.dumps(_to_json({"data": data, "memo": memo}), separators=(",", ":"))
+    lalr = built.parser.parser.parser  # lark.parsers.lalr_parser._Parser
+    table, lark_callbacks = lalr.parse_table, lalr.callbacks
+    actions: list[dict[str, int]] = [{} for _ in table.states]
+    shifts: list[dict[str, int]] = [{} for _ in table.states]
+    rules: list[dict[str, Any]] = []
+    numbers: dict[Any, int] = {}
+    for state, row in table.states.items():
+        for symbol, (action, arg) in row.items():
+            if action is Shift:
+                (actions if symbol.isupper() else shifts)[state][symbol] = arg
+                continue
+            if arg not in numbers:
+                numbers[arg] = len(rules)
+                rules.append(_rule(arg, lark_callbacks[arg], ExpandSingleChild))
+            actions[state]["_END" if symbol == "$END" else symbol] = ~numbers[arg]
+    end = table.end_states["start"]
+    terminals = [*(t.name for t in built.lexer_conf.terminals), "_END"]
+    gotos = [
+        {
+            name: {t: _settle(actions, rules, shifts, below, to, t, end) for t in terminals}
+            for name, to in row.items()
+        }
+        for below, row in enumerate(shifts)
+    ]
+    tables = {
+        "format": _CACHE_FORMAT,
+        "pattern": _lexer_pattern(built.lexer_conf),
+        "flags": built.lexer_conf.g_regex_flags,
+        "start": table.start_states["start"],
+        "end": end,
+        "actions": actions,
+        "gotos": gotos,
+        "rules": rules,
+    }
+    return json.dumps(tables, separators=(",", ":"))
 
 
-def _load(tables: str, callbacks: _Callbacks) -> _Driver:
-    found = json.loads(tables, object_hook=_from_json_object)
-    data = found["data"]
-    # Built with Lark's basic lexer (a class is no JSON); ours makes the regular expression.
-    data["options"]["lexer"] = data["parser"]["lexer_conf"]["lexer_type"] = _Lexer
-    return _Driver(Lark._load_from_dict(data, found["memo"], transformer=callbacks))
+def _rule(rule: Any, lark_callback: Any, expand_single_child: type) -> dict[str, Any]:
+    """One rule as ``_Driver`` reduces it, read off the callback Lark would call."""
+    size = len(rule.expansion)
+    keep = isinstance(lark_callback, expand_single_child)
+    name = rule.alias or rule.origin.name
+    callback = name if isinstance(getattr(_Callbacks, name, None), FunctionType) else None
+    if not keep and callback is None and not name.startswith("_"):
+        raise TypeError(f"no callback for the rule {name!r} of expr.lark")
+    inner = lark_callback.node_builder if keep else lark_callback
+    include = getattr(inner, "to_include", None)  # a ChildFilter: some children are inlined
+    children = None if include is None else [[i, bool(splice)] for i, splice, *_ in include]
+    return {
+        "size": size,
+        "origin": rule.origin.name,
+        "keep": keep and size == 1,
+        "callback": callback,
+        "children": children,
+    }
+
+
+def _settle(
+    actions: list[dict[str, int]],
+    rules: list[dict[str, Any]],
+    gotos: list[dict[str, int]],
+    below: int,
+    state: int,
+    terminal: str,
+    end: int,
+) -> int:
+    """Where the reductions that keep the value lead from ``state`` (over ``below``), with
+    ``terminal`` next: each pops ``state`` only, so ``below`` stays."""
+    while state != end:
+        action = actions[state].get(terminal, 0)
+        if action >= 0 or not rules[~action]["keep"]:
+            return state
+        state = gotos[below][rules[~action]["origin"]]
+    return state
+
+
+def _reducer(callback: Callable[[list[Any]], Any], children: Any) -> Callable[[list[Any]], Any]:
+    """``callback`` on the children the rule keeps, with the lists of inlined rules spliced."""
+    if children is None:
+        return callback
+    picks = [(int(i), bool(splice)) for i, splice in children]
+
+    def reduce(found: list[Any]) -> Any:
+        kept: list[Any] = []
+        for i, splice in picks:
+            if not splice:
+                kept.append(found[i])
+            elif kept:
+                kept += found[i]
+            else:  # left recursion: the list grows in place, as Lark's ChildFilter does
+                kept = found[i]
+        return callback(kept)
+
+    return reduce
+
+
+def _children(found: list[Any]) -> list[Any]:
+    """The value of a rule Lark inlines into its parent: its children, spliced there."""
+    return found
 
 
 class _Driver:
-    """The LALR(1) loop over Lark's own tables, calling Lark's own reduce callbacks.
+    """The LALR(1) loop over the tables ``_build_tables`` derives from ``expr.lark``.
 
-    Lark builds the tables from ``expr.lark`` and the callbacks from ``_Callbacks`` (aliases,
-    ``?rule`` inlining); this only runs them, as Lark's ``ParserState.feed_token`` does, with
-    the lexer inlined and plain integers for actions. The reductions that ``?rule`` inlines
-    (``sum: product``) keep the value and only change the state, to one that depends on the
-    state below and the next token alone: the goto table jumps over them (``x`` is read
-    with one reduction, ``atom: NAME``, not four). An unexpected token or character raises
-    the very exception Lark would (same token, same expected terminals), which ``_translate``
-    turns into a ``ParseError``.
+    It runs them as Lark's ``ParserState.feed_token`` would, with the lexer inlined and plain
+    integers for actions, calling the ``_Callbacks`` method each rule names. The reductions
+    that ``?rule`` inlines (``sum: product``) keep the value and only change the state, to
+    one that depends on the state below and the next token alone: the goto table jumps over
+    them (``x`` is read with one reduction, ``atom: NAME``, not four). An unexpected token,
+    end or character raises ``_Unexpected`` with what Lark would report (the same token, the
+    same expected terminals); ``_translate`` turns it into a ``ParseError``.
     """
 
-    def __init__(self, parser: Lark) -> None:
-        lalr = parser.parser.parser.parser  # lark.parsers.lalr_parser._Parser
-        table, callbacks = lalr.parse_table, lalr.callbacks
-        self.lexer: _Lexer = parser.parser.lexer.lexer
-        self.lark_states: dict[int, dict[str, tuple[Any, Any]]] = table.states  # for errors
-        self.start: int = table.start_states["start"]
-        self.end: int = table.end_states["start"]
-        # actions[state][terminal]: ≥ 0 shift to that state, < 0 reduce by rules[~action];
-        # gotos[state][rule name][terminal]: the state after reducing to that rule, and then
-        # by the rules that keep the value, with that terminal next. The lexer calls the end
-        # of the text _END (a group name cannot be $END).
-        self.actions: list[dict[str, int]] = [{} for _ in table.states]
-        gotos: list[dict[str, int]] = [{} for _ in table.states]
+    def __init__(self, tables: dict[str, Any], callbacks: _Callbacks) -> None:
+        if tables["format"] != _CACHE_FORMAT:
+            raise ValueError(f"tables of format {tables['format']}, not {_CACHE_FORMAT}")
+        self.lexer = _Lexer(tables["pattern"], tables["flags"])
+        self.start: int = tables["start"]
+        self.end: int = tables["end"]
+        self.actions: list[dict[str, int]] = tables["actions"]
+        self.gotos: list[dict[str, dict[str, int]]] = tables["gotos"]
+        if len(self.gotos) != len(self.actions) or not 0 <= self.start < len(self.actions):
+            raise ValueError("the tables do not fit together")
         # (length of the rule, its callback or None when the reduction keeps the value, name)
-        self.rules: list[tuple[int, Any, str]] = []
-        numbers: dict[Rule, int] = {}
-        for state, row in table.states.items():
-            for symbol, (action, arg) in row.items():
-                if action is Shift:
-                    if symbol.isupper():
-                        self.actions[state][symbol] = arg
-                    else:
-                        gotos[state][symbol] = arg
-                    continue
-                if arg not in numbers:
-                    numbers[arg] = len(self.rules)
-                    size, callback = len(arg.expansion), callbacks[arg]
-                    keeps = size == 1 and isinstance(callback, ExpandSingleChild)
-                    self.rules.append((size, None if keeps else callback, arg.origin.name))
-                self.actions[state]["_END" if symbol == "$END" else symbol] = ~numbers[arg]
-        terminals = self.lexer.pattern.groupindex
-        self.gotos: list[dict[str, dict[str, int]]] = [
-            {
-                name: {t: self._settle(gotos, below, to, t) for t in terminals}
-                for name, to in row.items()
-            }
-            for below, row in enumerate(gotos)
+        self.rules: list[tuple[int, Any, str]] = [
+            (
+                rule["size"],
+                None
+                if rule["keep"]
+                else _reducer(
+                    getattr(callbacks, rule["callback"]) if rule["callback"] else _children,
+                    rule["children"],
+                ),
+                rule["origin"],
+            )
+            for rule in tables["rules"]
         ]
 
-    def _settle(self, gotos: list[dict[str, int]], below: int, state: int, terminal: str) -> int:
-        """Where the reductions that keep the value lead from ``state`` (over ``below``), with
-        ``terminal`` next: each pops ``state`` only, so ``below`` stays."""
-        while state != self.end:
-            action = self.actions[state].get(terminal, 0)
-            if action >= 0 or self.rules[~action][1] is not None:
-                return state
-            state = gotos[below][self.rules[~action][2]]
-        return state
-
     def parse(self, text: str) -> Any:
-        """The value of the start rule (a ``Term``); Lark's exceptions on bad input."""
+        """The value of the start rule (a ``Term``); ``_Unexpected`` on bad input."""
         actions, gotos, rules, end_state = self.actions, self.gotos, self.rules, self.end
         state = self.start
         states = [state]
@@ -346,7 +408,7 @@ class _Driver:
                 try:
                     action = actions[state][kind]  # type: ignore[index]
                 except KeyError:
-                    raise self._unexpected(text, match, state) from None
+                    raise self._unexpected(match, state) from None
                 if action >= 0:
                     break
                 size, callback, origin = rules[~action]
@@ -367,31 +429,27 @@ class _Driver:
             state = action
         raise AssertionError("the lexer's pattern always matches the end of the text")
 
-    def _unexpected(self, text: str, match: re.Match[str], state: int) -> UnexpectedInput:
-        """What Lark raises here: its lexer for a character no terminal accepts, else its
-        parser for a token (or the end) the state does not accept."""
+    def _unexpected(self, match: re.Match[str], state: int) -> _Unexpected:
+        """A character no terminal accepts, or a token (or the end) ``state`` does not."""
         kind = match.lastgroup or ""
         start, end = match.span(kind)
-        if kind == "_BAD":
-            return _unexpected_character(text, start)
-        if kind == "_END":
-            token = Token("$END", "", start, end_pos=end)
-        else:
-            token = Token(kind, text[start:end], start, end_pos=end)
-        expected = {symbol for symbol in self.lark_states[state] if symbol.isupper()}
-        return UnexpectedToken(token, expected)
+        expected = frozenset() if kind == "_BAD" else frozenset(self.actions[state])
+        return _Unexpected(kind, start, end, expected)
+
+
+def _load(tables: str, callbacks: _Callbacks) -> _Driver:
+    return _Driver(json.loads(tables), callbacks)
 
 
 def _make_parser(callbacks: _Callbacks, cache: Path | None) -> _Driver:
     """The parser, from the cached tables when they are there and sound; else built from the
-    grammar and cached. A cache that cannot be read or written is only slower."""
-    grammar = _GRAMMAR.read_text(encoding="utf-8")
+    grammar (by Lark) and cached. A cache that cannot be read or written is only slower."""
     if cache is not None:
         try:
             return _load(cache.read_text(encoding="utf-8"), callbacks)
         except Exception:  # missing, unreadable or damaged (any way at all): build it again
             pass
-    tables = _build_tables(grammar)
+    tables = _build_tables(_GRAMMAR.read_text(encoding="utf-8"))
     if cache is not None:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -439,20 +497,19 @@ def _previous_char(text: str, pos: int) -> str:
     return before[-1] if before else ""
 
 
-def _translate(error: UnexpectedInput, text: str, expr: int) -> ParseError:
-    """A Lark error as a ``ParseError`` that says what was found and what would fit."""
-    if isinstance(error, UnexpectedCharacters):
-        pos = error.pos_in_stream
+def _translate(error: _Unexpected, text: str, expr: int) -> ParseError:
+    """Where the driver stopped as a ``ParseError`` that says what was found and what would
+    fit."""
+    pos = error.start
+    if error.kind == "_BAD":
         return ParseError(f"unexpected character {text[pos]!r}", span=Span(pos, pos + 1, expr))
-    assert isinstance(error, UnexpectedToken)
-    token = error.token
-    if token.type == "$END":
+    if error.kind == "_END":
         pos = len(text.rstrip(_WHITESPACE))
         return ParseError("the expression ends too early", span=Span(pos, pos + 1, expr))
-    pos = token.start_pos or 0
-    span = Span(pos, token.end_pos or pos + 1, expr)
+    token = text[pos : error.end]
+    span = Span(pos, error.end, expr)
     before = _previous_char(text, pos)
-    if token.type in ("NAME", "NUMBER", "LPAR") and (before.isalnum() or before in "_)."):
+    if error.kind in ("NAME", "NUMBER", "LPAR") and (before.isalnum() or before in "_)."):
         left = text[:pos].rstrip(_WHITESPACE)
         word = left.split()[-1] if left.split() else left
         return ParseError(
@@ -484,7 +541,7 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
             _check_brackets(text, expr)
             try:
                 outputs.append(parser.parse(text)[0])
-            except UnexpectedInput as error:
+            except _Unexpected as error:
                 raise _translate(error, text, expr) from None
         return builder.finish(outputs, sources)
     finally:

@@ -1,20 +1,22 @@
-"""The text → graph path itself: the fast lexer against Lark's own, the cached tables, the
-numbering rule on random expressions, and the inputs fuzzing found (Unicode digits and spaces,
-huge tokens, the --max-nodes message)."""
+"""The text → graph path itself: the fast lexer and the driver against Lark's own lexer and
+parser, the cached tables (and no Lark when they load), the numbering rule on random
+expressions, and the inputs fuzzing found (Unicode digits and spaces, huge tokens, the
+--max-nodes message)."""
 
 from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Lark, UnexpectedCharacters, UnexpectedToken
-from lark.grammar import Rule
-from lark.lexer import TerminalDef
 from strategies import SETTINGS, expressions
 
 import autodiff.grammar.build as build
@@ -34,39 +36,53 @@ GRAMMAR = Path(build.__file__).with_name("expr.lark").read_text(encoding="utf-8"
 # --- the lexer: the same tokens as Lark's basic lexer on the same grammar ----------------------
 
 _lark_lexer = Lark(GRAMMAR, parser="lalr", lexer="basic")
-_our_lexer = build._parser()[0].lexer
+_our_lexer = build._make_parser(build._Callbacks(), None).lexer  # tables from this Lark
 
 _PIECES = [*"0123456789.eE+-*/^(),xy_z ", "**", "1e5", ".5", "2.5E-3", "sin", "\t", "\n", "\r"]
 _STRANGE = ["$", ";", "٣", "１", "\u2003", "\u00a0", "é", "\x00", "\f"]
 soup = st.lists(st.sampled_from(_PIECES) | st.sampled_from(_STRANGE), max_size=30).map("".join)
 
 
-def _tokens(tokens: object) -> tuple[list[tuple[str, str, int, int]], int | None]:
+Found = tuple[list[tuple[str, str, int, int]], int | None]
+
+
+def _lark_tokens(text: str) -> Found:
     """The (type, text, start, end) of each token, and where an unexpected character stopped it."""
     found: list[tuple[str, str, int, int]] = []
     try:
-        for token in tokens:  # type: ignore[attr-defined]
+        for token in _lark_lexer.lex(text):
             found.append((token.type, str(token), token.start_pos, token.end_pos))
     except UnexpectedCharacters as error:
         return found, error.pos_in_stream
     return found, None
 
 
+def _our_tokens(text: str) -> Found:
+    found: list[tuple[str, str, int, int]] = []
+    tokens: Iterator[tuple[str, str, int, int]] = _our_lexer.lex(text)
+    try:
+        found.extend(tokens)
+    except build._Unexpected as error:
+        assert error.kind == "_BAD" and error.end == error.start + 1
+        return found, error.start
+    return found, None
+
+
 @settings(max_examples=400, deadline=None)
 @given(soup)
 def test_the_lexer_finds_the_tokens_lark_finds(text: str) -> None:
-    assert _tokens(_our_lexer.lex(text)) == _tokens(_lark_lexer.lex(text))
+    assert _our_tokens(text) == _lark_tokens(text)
 
 
 @pytest.mark.parametrize(
     "text", ["x" + " " * 10**6, " " * 10**6 + "x", "x" + " " * 10**6 + "$", "(" + "\n" * 10**6]
 )
 def test_long_runs_of_whitespace_take_no_quadratic_time(text: str) -> None:
-    tokens, bad = _tokens(_our_lexer.lex(text))
+    tokens, bad = _our_tokens(text)
     assert len(tokens) == 1 and bad == (len(text) - 1 if text.endswith("$") else None)
 
 
-# --- the driver: Lark's tables run by our loop stop where Lark's own parser stops -------------
+# --- the driver: the tables Lark derives, run by our loop, stop where Lark's parser stops ----
 
 _lark_parser = Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
 _our_parser = build._make_parser(build._Callbacks(), None)  # callbacks of its own
@@ -74,7 +90,7 @@ _GRAMMAR_SOUP = [*_PIECES, "x", "y", "2", "(", ")", "+", "-", "*", ",", "x(", "f
 
 
 def _stop(parse: Callable[[str], object], text: str) -> tuple[object, ...] | None:
-    """Where and why a parser rejects the text (None when it accepts it)."""
+    """Where and why Lark's parser rejects the text (None when it accepts it)."""
     try:
         parse(text)
     except UnexpectedCharacters as error:
@@ -86,12 +102,33 @@ def _stop(parse: Callable[[str], object], text: str) -> tuple[object, ...] | Non
     return None
 
 
+def _our_stop(text: str) -> tuple[object, ...] | None:
+    """The same for our driver, which raises ``_Unexpected`` (``_END`` is Lark's ``$END``)."""
+    try:
+        _our_parser.parse(text)
+    except build._Unexpected as error:
+        if error.kind == "_BAD":
+            return ("character", error.start)
+        expected = sorted("$END" if t == "_END" else t for t in error.expected)
+        if error.kind == "_END":
+            return ("token", "$END", expected)
+        return (
+            "token",
+            error.kind,
+            text[error.start : error.end],
+            error.start,
+            error.end,
+            expected,
+        )
+    return None
+
+
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(_GRAMMAR_SOUP), max_size=20))
 def test_the_driver_stops_where_lark_s_parser_stops(pieces: list[str]) -> None:
     text = "".join(pieces)
     try:
-        ours = _stop(_our_parser.parse, text)
+        ours = _our_stop(text)
     except AutodiffError:
         return  # a callback's error (a function used as a name, …): Lark builds no graph
     assert ours == _stop(_lark_parser.parse, text)
@@ -104,15 +141,34 @@ def test_the_driver_returns_the_start_rule_s_term() -> None:
     assert driver.parse("atan2(x, 2^y)") == (4, 0, 13)
 
 
-# --- the tables: built once, kept as JSON --------------------------------------------------------
+# --- the tables: built once by Lark, kept as JSON, loaded without Lark --------------------------
 
 
-def test_the_json_tables_are_lark_s_own_exactly() -> None:
-    data, memo = Lark(GRAMMAR, parser="lalr", lexer="basic").memo_serialize([TerminalDef, Rule])
-    tables = {"data": data, "memo": memo}
-    found = json.loads(json.dumps(build._to_json(tables)), object_hook=build._from_json_object)
-    # repr tells a tuple from a list and 1 from "1": JSON alone would not keep either
-    assert repr(found) == repr(tables)
+def test_the_tables_are_plain_data_with_a_callback_per_alias() -> None:
+    tables = json.loads(build._build_tables(GRAMMAR))
+    assert tables["format"] == build._CACHE_FORMAT
+    assert len(tables["actions"]) == len(tables["gotos"])
+    callbacks = {rule["callback"] for rule in tables["rules"]} - {None}
+    aliases = {"add", "sub", "mul", "div", "pow", "neg", "pos", "number", "name", "call", "group"}
+    assert callbacks == aliases
+    for rule in tables["rules"]:  # a rule without a callback is one Lark inlines (the arguments)
+        assert rule["keep"] or rule["callback"] or rule["origin"].startswith("_")
+
+
+def _modules_after_parse(cache_home: Path) -> set[str]:
+    probe = "import sys\nfrom autodiff.grammar.build import parse\nparse('x+1')\n"
+    probe += "print(' '.join(sys.modules))"
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    return set(done.stdout.split())
+
+
+def test_lark_is_imported_only_to_build_the_tables(tmp_path: Path) -> None:
+    assert "lark" in _modules_after_parse(tmp_path)  # the first run builds and caches them
+    assert list((tmp_path / "autodiff").glob("grammar-*.json"))
+    assert "lark" not in _modules_after_parse(tmp_path)
 
 
 def test_the_parser_is_cached_and_a_bad_cache_is_rebuilt(
@@ -131,7 +187,11 @@ def test_the_parser_is_cached_and_a_bad_cache_is_rebuilt(
         callbacks = build._Callbacks()
         parser = build._make_parser(callbacks, cache)
         assert parser.parse("x*y + 2")[0] == 3  # x, y, then the product (ids before numbering)
-    for damaged in ("", "{", tables[: len(tables) // 2], '{"data": {}, "memo": {}}', "[1]"):
+    stale = tables.replace(f'"format":{build._CACHE_FORMAT},', '"format":1,', 1)
+    assert stale != tables
+    wrong = ("", "{", tables[: len(tables) // 2], '{"data": {}, "memo": {}}', "[1]", stale)
+    assert '"callback":"add"' in tables
+    for damaged in (*wrong, tables.replace('"callback":"add"', '"callback":"nothing"')):
         cache.write_text(damaged, encoding="utf-8")
         assert build._make_parser(build._Callbacks(), cache).parse("x*y + 2")[0] == 3
         rebuilt = cache.read_text(encoding="utf-8")  # Lark may number the states otherwise
