@@ -15,7 +15,7 @@ import typer
 from autodiff import __version__
 from autodiff.core.builder import DEFAULT_MAX_NODES
 
-from .commandline import AutodiffGroup
+from .commandline import AutodiffGroup, lazy_group
 from .render.options import RenderOptions
 from .runner import Job, console, guard, parse_expressions, run, stdout_is_unicode, warn
 
@@ -580,7 +580,7 @@ def wengert(
 
 
 def main() -> None:
-    app(prog_name="autodiff")
+    lazy_group(app)(prog_name="autodiff")  # makes only the command it runs
 
 
 from . import tools  # noqa: E402, F401  (registers graph, check, diff, codegen)
