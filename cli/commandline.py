@@ -86,6 +86,8 @@ def usage_error_line(error: Any) -> str:
     message = message[:1].lower() + message[1:]
     context = getattr(error, "ctx", None)
     path = context.command_path if context is not None else PROG
+    if type(error).__name__ == "NoSuchOption":  # `--x` may have meant the expression -(-x)
+        return f'{PROG}: error: {message} (see {path} --help; write "- -x" for a double minus)'
     return f"{PROG}: error: {message} (see {path} --help)"
 
 

@@ -243,6 +243,7 @@ def test_an_argument_starting_with_minus_is_an_expression(args: list[str], value
         (["grad", "x", "--at"], "option '--at' requires an argument"),
         (["grad", "x", "--at", "x=1", "--format", "yaml"], "invalid value for '--format'"),
         (["grad", "x", "--at", "x=1", "--bogus"], "no such option: --bogus"),
+        (["eval", "--x", "--at", "x=1"], 'write "- -x" for a double minus'),
         (["nosuch"], "no such command 'nosuch'"),
         (["grad", "x", "--at", "x=1", "--wrt", "y\nz"], "--wrt y\\nz: not a variable"),
     ],
