@@ -139,8 +139,8 @@ def _with_constant(i: int, op: str, a: Operand, b: Operand) -> Backward | None:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Building a graph's steps allocates a few hundred thousand tuples without cycles: the
+def collector_paused() -> Iterator[None]:
+    """Building a graph (or its steps) allocates up to millions of objects without cycles: the
     cyclic garbage collector would traverse everything alive again and again, for nothing."""
     enabled = gc.isenabled()
     gc.disable()
@@ -173,7 +173,7 @@ class Graph:
         up once per graph, not once per node and sweep, roughly halves the time of a sweep. The
         table of partials, the tangent sweep and the recorded adjoint sweep read it.
         """
-        with _collector_paused():
+        with collector_paused():
             return self._program()
 
     def _program(self) -> tuple[tuple[int, Primitive, int, Any, Any], ...]:
@@ -201,7 +201,7 @@ class Graph:
         operands get slots after them, so every operand is an index and the primal does not
         branch on where constants are.
         """
-        with _collector_paused():
+        with collector_paused():
             return self._code()
 
     def _code(self) -> Code:

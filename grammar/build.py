@@ -16,7 +16,6 @@ collector is paused while a graph is built (the graph has no cycles).
 from __future__ import annotations
 
 import difflib
-import gc
 import hashlib
 import json
 import math
@@ -37,7 +36,7 @@ from autodiff.core.errors import (
     Span,
     UnknownFunctionError,
 )
-from autodiff.core.graph import Const, Graph, Operand
+from autodiff.core.graph import Const, Graph, Operand, collector_paused
 from autodiff.core.primitives import CONSTANTS, FUNCTION_NAMES, lookup_function
 
 _GRAMMAR = Path(__file__).with_name("expr.lark")
@@ -531,9 +530,7 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
     callbacks.builder = builder = GraphBuilder(max_nodes=max_nodes)
     callbacks.names = {}
     outputs: list[Operand] = []
-    collecting = gc.isenabled()
-    gc.disable()  # the graph is acyclic: collecting while it grows only costs time
-    try:
+    with collector_paused():  # the graph is acyclic: collecting while it grows only costs time
         for expr, text in enumerate(sources):
             builder.expr = expr
             if not text.strip(_WHITESPACE):
@@ -544,6 +541,3 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
             except _Unexpected as error:
                 raise _translate(error, text, expr) from None
         return builder.finish(outputs, sources)
-    finally:
-        if collecting:
-            gc.enable()
