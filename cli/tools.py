@@ -1,8 +1,9 @@
 """The commands that show and check derivatives: ``graph``, ``check``, ``diff``, ``codegen``.
 
 They register on the main ``app`` and work like its other commands: options in, one core call,
-a renderer out (``render/tools_table.py`` or ``render/tools_json.py``, imported only when used),
-errors as one line on stderr through ``_run``. Core modules are imported inside the commands so
+a renderer out (``render/tools_table.py``, ``render/tools_json.py`` or, for CSV, TSV, Markdown
+and LaTeX, ``render/tools_formats.py``; each imported only when used), errors as one line on
+stderr through ``_run``. Core modules are imported inside the commands so
 that ``autodiff --help`` stays fast.
 """
 
@@ -52,10 +53,19 @@ class Drawing(str, Enum):
 class Output(str, Enum):
     table = "table"
     json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    markdown = "markdown"
+    latex = "latex"
 
 
 OutputFormat = Annotated[
-    Output, typer.Option("--format", "-F", help="table for people, json for programs.")
+    Output,
+    typer.Option(
+        "--format",
+        "-F",
+        help="table for people; json, csv, tsv for programs; markdown for notes; latex for slides.",
+    ),
 ]
 
 
@@ -85,14 +95,16 @@ def _read(command: str, expressions: list[str], quiet: bool) -> Any:
 
 
 def _render(fmt: Output, options: RenderOptions, name: str, result: Any, *extra: object) -> None:
-    """``render.tools_json.<name>_json`` or ``render.tools_table.print_<name>``, imported only
-    when chosen, so JSON never loads Rich."""
-    if fmt is Output.json:
-        module = import_module(".render.tools_json", __package__)
-        sys.stdout.write(getattr(module, f"{name}_json")(result, options, *extra) + "\n")
-    else:
+    """``render.tools_table.print_<name>`` for a table, else ``<name>_<format>`` of
+    ``render.tools_json`` or ``render.tools_formats``, imported only when chosen, so only the
+    table loads Rich."""
+    if fmt is Output.table:
         module = import_module(".render.tools_table", __package__)
         getattr(module, f"print_{name}")(_console(options), result, options, *extra)
+        return
+    renderer = ".render.tools_json" if fmt is Output.json else ".render.tools_formats"
+    module = import_module(renderer, __package__)
+    sys.stdout.write(getattr(module, f"{name}_{fmt.value}")(result, options, *extra) + "\n")
 
 
 # --- graph -----------------------------------------------------------------------------------
@@ -303,6 +315,11 @@ def diff(
     def action() -> object:
         from autodiff.core.symbolic import differentiate, swell
 
+        if stats and format in (Output.csv, Output.tsv):
+            raise UsageError(
+                f"--stats gives a second table, which {format.value} cannot hold: use --format "
+                "json, markdown or latex (the operations column is each derivative's size)"
+            )
         derivatives = differentiate(_read("diff", expressions, quiet), _wrt(wrt))
         _render(
             format, options, "diff", derivatives, swell(derivatives) if stats else None, max_size

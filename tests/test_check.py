@@ -165,7 +165,7 @@ def test_cli_json() -> None:
         (["check", "2*3"], "nothing to check"),
         (["check", "x", "--at", "x=1", "--wrt", "y"], "--wrt y: not a variable"),
         (["check", "log(x)", "--at", "x=-1"], "log is undefined"),
-        (["check", "x", "--at", "x=1", "--format", "csv"], "'csv' is not one of"),
+        (["check", "x", "--at", "x=1", "--format", "xml"], "'xml' is not one of"),
     ],
 )
 def test_cli_errors_are_one_line(args: list[str], fragment: str) -> None:

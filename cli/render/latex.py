@@ -61,7 +61,7 @@ def _subscript(text: str) -> str:
     return f"_{{{digits}}}" if digits else ""
 
 
-def _identifier(name: str) -> str:
+def identifier(name: str) -> str:
     """``x1`` → ``x_{1}``, ``alpha`` → ``\\mathit{alpha}``, ``x`` → ``x``."""
     match = re.fullmatch(r"([A-Za-z])_?(\d+)", name)
     if match:
@@ -74,7 +74,7 @@ def _identifier(name: str) -> str:
 def _word(name: str, accent: str, tail: str) -> str:
     if accent:  # a seed such as ẋ1 or x̄1: the accent sits on the first letter
         return f"{_ACCENTS[accent]}{{{name}}}" + (
-            _identifier("x" + tail)[1:] if tail.isdigit() else tail
+            identifier("x" + tail)[1:] if tail.isdigit() else tail
         )
     if name in _KNOWN:
         return "\\" + name + " "
@@ -85,7 +85,7 @@ def _word(name: str, accent: str, tail: str) -> str:
         return r"\mathrm{" + name + r"}\,"
     if name == "inf":
         return r"\infty "
-    return _identifier(name)
+    return identifier(name)
 
 
 def _tokens(text: str) -> list[str]:
@@ -148,7 +148,11 @@ def math_join(tokens: Sequence[str]) -> str:
 
 
 def _number(cell: float, section: Section, options: RenderOptions) -> str:
-    text = format_number(cell) if section.precise else format_number(cell, options.digits)
+    return number(format_number(cell) if section.precise else format_number(cell, options.digits))
+
+
+def number(text: str) -> str:
+    """A number as ``format_number`` writes it, in math: ``1e-05`` → ``1 \\times 10^{-5}``."""
     if text in ("inf", "-inf", "nan"):
         return {"inf": r"\infty", "-inf": r"-\infty", "nan": r"\mathrm{NaN}"}[text]
     mantissa, _, exponent = text.partition("e")
@@ -161,6 +165,27 @@ def _text(text: str) -> str:
     return "".join(_SYMBOLS.get(ch, ch) if ch in "{}_%&#" else ch for ch in plain)
 
 
+# Every character that is special in text mode, for text a user typed (expressions, names).
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "^": r"\^{}",
+    "~": r"\~{}",
+    "$": r"\$",
+    "<": "$<$",
+    ">": "$>$",
+    "|": "$|$",
+    "\n": r"\newline ",
+    **{ch: "\\" + ch for ch in "{}_%&#"},
+}
+
+
+def escape_text(text: str) -> str:
+    """Any text in text mode, ASCII only: ``x_1^2`` → ``x\\_1\\^{}2``; ``--tol`` keeps both
+    hyphens (no en dash)."""
+    plain = to_ascii(text.replace("←", "<-")).encode("ascii", "replace").decode("ascii")
+    return re.sub(r"-(?=-)", "-{}", "".join(_TEXT_ESCAPES.get(ch, ch) for ch in plain))
+
+
 def _header(column: str) -> str:
     """A column header: words as text, notation (ẋ1=1, v̄) as math."""
     if not column:
@@ -168,11 +193,26 @@ def _header(column: str) -> str:
     return _text(column) if column.isascii() else f"${math(column)}$"
 
 
-def tabular(section: Section, options: RenderOptions) -> str:
+# A number already rounded to text (``6.1e-09``, ``1e-8``), which a ``words`` table sets as one.
+_NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
+
+
+def tabular(section: Section, options: RenderOptions, words: bool = False) -> str:
+    """The section as a ``tabular``; with ``words`` its text cells, title and caption are plain
+    words (escaped text), not notation, apart from numbers written as text."""
+    text = escape_text if words else _text
+
+    def notation(cell: str) -> str:
+        if not cell:
+            return ""
+        if not words:
+            return f"${math(cell)}$"
+        return f"${number(cell)}$" if _NUMBER.fullmatch(cell) else text(cell)
+
     texts = len(section.text_columns)
     spec = "l" * texts + "r" * len(section.number_columns)
     lines = [
-        rf"\noindent\textbf{{{_text(section.title)}}}\par\smallskip",
+        rf"\noindent\textbf{{{text(section.title)}}}\par\smallskip",
         rf"\begin{{tabular}}{{{spec}}}",
         r"\hline",
         " & ".join(_header(c) for c in section.columns) + r" \\",
@@ -181,16 +221,16 @@ def tabular(section: Section, options: RenderOptions) -> str:
     for n, row in enumerate(section.rows):
         if n in section.breaks:
             lines.append(r"\hline")
-        cells = [f"${math(str(cell))}$" if cell else "" for cell in row[:texts]]
+        cells = [notation(str(cell)) if cell else "" for cell in row[:texts]]
         for cell in row[texts:]:
             if cell is None or isinstance(cell, str):
-                cells.append(f"${math(cell)}$" if cell else "")
+                cells.append(notation(cell or ""))
             else:
                 cells.append(f"${_number(cell, section, options)}$")
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\hline", r"\end{tabular}"]
     if section.caption:
-        lines.append(r"\par\smallskip " + _text(section.caption))
+        lines.append(r"\par\smallskip " + text(section.caption))
     return "\n".join(lines)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 
 from autodiff.core.notation import format_number
 
@@ -15,21 +16,37 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
-def table(section: Section, options: RenderOptions) -> str:
+# Characters that start emphasis, links, HTML, strikethrough or (on GitHub) maths in running text.
+_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
+
+
+def escape(text: str) -> str:
+    """Text that renders literally in a paragraph or a table cell: ``x_1*x_2`` stays as typed."""
+    return _INLINE.sub(r"\\\1", text)
+
+
+def code(text: str) -> str:
+    """A code span that is safe in a table cell (a pipe is escaped even inside code there)."""
+    text = text.replace("|", "\\|")
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def table(section: Section, options: RenderOptions, cell: Callable[[str], str] = _cell) -> str:
+    """The section as a GitHub table; ``cell`` escapes its text (``str`` when already escaped)."""
     texts = len(section.text_columns)
-    header = "| " + " | ".join(_cell(options.text(c)) for c in section.columns) + " |"
+    header = "| " + " | ".join(cell(options.text(c)) for c in section.columns) + " |"
     rule = "|" + "|".join([" --- "] * texts + [" ---: "] * len(section.number_columns)) + "|"
-    lines = [f"**{_cell(options.text(section.title))}**", "", header, rule]
+    lines = [f"**{cell(options.text(section.title))}**", "", header, rule]
     for row in section.rows:
-        cells = [_cell(options.text(str(cell))) for cell in row[:texts]]
-        for cell in row[texts:]:
-            if cell is None or isinstance(cell, str):
-                cells.append(_cell(options.text(cell or "")))
+        cells = [cell(options.text(str(entry))) for entry in row[:texts]]
+        for entry in row[texts:]:
+            if entry is None or isinstance(entry, str):
+                cells.append(cell(options.text(entry or "")))
             else:
-                cells.append(format_number(cell) if section.precise else options.number(cell))
+                cells.append(format_number(entry) if section.precise else options.number(entry))
         lines.append("| " + " | ".join(cells) + " |")
     if section.caption:
-        lines += ["", _cell(options.text(section.caption))]
+        lines += ["", cell(options.text(section.caption))]
     return "\n".join(lines)
 
 
