@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PAPER_EXPRESSION, PAPER_GRADIENT, PAPER_VALUE
+from conftest import PAPER_EXPRESSION, PAPER_GRADIENT, PAPER_VALUE, pdflatex_errors
 from typer.testing import CliRunner
 
 from autodiff.cli.app import app
@@ -101,16 +101,7 @@ def test_latex_uses_the_paper_notation() -> None:
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2]))
 def test_latex_compiles_with_a_plain_preamble(args: list[str], tmp_path: Path) -> None:
     _, out, _ = run(*args, "--format", "latex")
-    source = tmp_path / "doc.tex"
-    source.write_text("\\documentclass{article}\n\\begin{document}\n" + out + "\n\\end{document}\n")
-    proc = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert pdflatex_errors(out, tmp_path) == ""
 
 
 def test_no_trace_in_json_keeps_the_results() -> None:

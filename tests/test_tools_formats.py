@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PAPER_EXPRESSION
+from conftest import PAPER_EXPRESSION, pdflatex_errors
 from typer.testing import CliRunner
 
 from autodiff.cli.app import app
@@ -271,19 +271,8 @@ def test_diff_stats_needs_a_format_with_room_for_a_second_table(fmt: str) -> Non
 def test_latex_compiles(args: list[str], tmp_path: Path) -> None:
     # check needs no package; diff's align* is amsmath's.
     _, out, _ = run(*args, "--format", "latex")
-    preamble = "\\documentclass{article}\n" + (
-        "\\usepackage{amsmath}\n" if args[0] == "diff" else ""
-    )
-    source = tmp_path / "doc.tex"
-    source.write_text(preamble + "\\begin{document}\n" + out + "\n\\end{document}\n")
-    proc = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:]
+    packages = ("amsmath",) if args[0] == "diff" else ()
+    assert pdflatex_errors(out, tmp_path, packages) == ""
 
 
 @pytest.mark.parametrize("fmt", ["csv", "markdown", "latex"])
