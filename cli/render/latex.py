@@ -159,13 +159,8 @@ def number(text: str) -> str:
     return mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
 
 
-def _text(text: str) -> str:
-    """Plain words (titles, captions, headers) in text mode, ASCII only."""
-    plain = to_ascii(text.replace("←", "<-")).replace("|", "$|$")
-    return "".join(_SYMBOLS.get(ch, ch) if ch in "{}_%&#" else ch for ch in plain)
-
-
-# Every character that is special in text mode, for text a user typed (expressions, names).
+# Every character that is special in text mode: titles, captions, headers and text a user
+# typed (expressions, names) all go through ``escape_text``.
 _TEXT_ESCAPES = {
     "\\": r"\textbackslash{}",
     "^": r"\^{}",
@@ -190,7 +185,7 @@ def _header(column: str) -> str:
     """A column header: words as text, notation (ẋ1=1, v̄) as math."""
     if not column:
         return ""
-    return _text(column) if column.isascii() else f"${math(column)}$"
+    return escape_text(column) if column.isascii() else f"${math(column)}$"
 
 
 # A number already rounded to text (``6.1e-09``, ``1e-8``), which a ``words`` table sets as one.
@@ -198,21 +193,20 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
 
 
 def tabular(section: Section, options: RenderOptions, words: bool = False) -> str:
-    """The section as a ``tabular``; with ``words`` its text cells, title and caption are plain
-    words (escaped text), not notation, apart from numbers written as text."""
-    text = escape_text if words else _text
+    """The section as a ``tabular``; with ``words`` its text cells are plain words (escaped
+    text), not notation, apart from numbers written as text. Titles and captions are text."""
 
     def notation(cell: str) -> str:
         if not cell:
             return ""
         if not words:
             return f"${math(cell)}$"
-        return f"${number(cell)}$" if _NUMBER.fullmatch(cell) else text(cell)
+        return f"${number(cell)}$" if _NUMBER.fullmatch(cell) else escape_text(cell)
 
     texts = len(section.text_columns)
     spec = "l" * texts + "r" * len(section.number_columns)
     lines = [
-        rf"\noindent\textbf{{{text(section.title)}}}\par\smallskip",
+        rf"\noindent\textbf{{{escape_text(section.title)}}}\par\smallskip",
         rf"\begin{{tabular}}{{{spec}}}",
         r"\hline",
         " & ".join(_header(c) for c in section.columns) + r" \\",
@@ -230,7 +224,7 @@ def tabular(section: Section, options: RenderOptions, words: bool = False) -> st
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\hline", r"\end{tabular}"]
     if section.caption:
-        lines.append(r"\par\smallskip " + text(section.caption))
+        lines.append(r"\par\smallskip " + escape_text(section.caption))
     return "\n".join(lines)
 
 
