@@ -14,7 +14,6 @@ first node whose local partial blew up.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -212,6 +211,8 @@ def resolve_wrt(graph: Graph, wrt: Sequence[str] | None) -> tuple[int, ...]:
     ids = []
     for name in wrt:
         if name not in names:
+            import difflib  # only for this message
+
             close = difflib.get_close_matches(name, names, n=1)
             hint = f": did you mean {close[0]}?" if close else f" (it uses {', '.join(names)})"
             raise UsageError(f"--wrt {name}: not a variable of the expression{hint}")

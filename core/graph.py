@@ -27,8 +27,25 @@ INPUT = "input"
 MUL, CALL1, ADD, SUB, DIV, NEG, CALL2 = range(7)
 INLINE = {"mul": MUL, "add": ADD, "sub": SUB, "div": DIV, "neg": NEG}
 # Backward (adjoint): ``LINEAR`` is one node operand with a constant, finite, nonzero partial
-# (x ± c, c ± x, −x, c·x, x·c, x/c); the others say what the partials need.
-LINEAR, B_CALL1, B_ADD, B_MUL, B_SUB, B_DIV, B_DIV_CN, B_CALL2, B_CALL2_NC, B_CALL2_CN = range(10)
+# (x ± c, c ± x, −x, c·x, x·c, x/c); ``B_OF_X``, ``B_NEG_OF_X``, ``B_OUTPUT`` a unary partial
+# that is ±f(x) or the output (its rule's ``form``, see core.primitives); the others say what
+# the partials need.
+(
+    LINEAR,
+    B_CALL1,
+    B_OF_X,
+    B_NEG_OF_X,
+    B_OUTPUT,
+    B_ADD,
+    B_MUL,
+    B_SUB,
+    B_DIV,
+    B_DIV_CN,
+    B_CALL2,
+    B_CALL2_NC,
+    B_CALL2_CN,
+) = range(13)
+UNARY_FORMS = {"x": B_OF_X, "-x": B_NEG_OF_X, "ans": B_OUTPUT}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +105,8 @@ class Code:
     # (id, opcode, a, b, partial), last operation first, those through which nothing flows
     # (a product by the constant 0) left out. ``a``, ``b`` are node ids (``a`` the only node
     # operand when there is one); ``partial`` is the constant partial (``LINEAR``), the row's
-    # rule (``B_CALL1``), its two rules (``B_CALL2``) or (rule, constant) for a call with a
-    # constant operand, else None.
+    # rule (``B_CALL1``), the f of a partial ±f(x) (``B_OF_X``, ``B_NEG_OF_X``), its two rules
+    # (``B_CALL2``) or (rule, constant) for a call with a constant operand, else None.
     backward: tuple[Backward, ...]
     slots: tuple[float, ...]  # after the inputs: 0.0 per operation, then each constant
     kinked: tuple[int, ...]  # the operations whose primitive has a kink
@@ -102,7 +119,9 @@ def _opcodes(p: Primitive) -> tuple[int, int, Any, Any, bool]:
     if p.name == "neg":
         return (NEG, LINEAR, p.value, -1.0, False)
     if p.arity == 1:
-        return (CALL1, B_CALL1, p.value, p.partials[0], p.kink is not None)
+        rule = p.partials[0]
+        form, f = getattr(rule, "form", ("", rule))
+        return (CALL1, UNARY_FORMS.get(form, B_CALL1), p.value, f, p.kink is not None)
     return (
         INLINE.get(p.name, CALL2),
         binary.get(p.name, B_CALL2),

@@ -166,6 +166,34 @@ def _zero(*_: float) -> float:
     return 0.0
 
 
+# Partials of one argument that are an elementary function of the argument, or the output
+# itself, say so (``form``): the adjoint sweep then calls that function directly or reads the
+# output, without the rule's own Python frame (core.graph's ``B_OF_X``, ``B_NEG_OF_X``,
+# ``B_OUTPUT``). The rule stays the definition every other mode calls.
+
+
+def of_argument(f: Fn) -> Fn:
+    """The partial ``f(x)``."""
+    rule = lambda x, ans: f(x)  # noqa: E731
+    rule.form = ("x", f)  # type: ignore[attr-defined]
+    return rule
+
+
+def minus_of_argument(f: Fn) -> Fn:
+    """The partial ``−f(x)``."""
+    rule = lambda x, ans: -f(x)  # noqa: E731
+    rule.form = ("-x", f)  # type: ignore[attr-defined]
+    return rule
+
+
+def _output(x: Any, ans: Any) -> Any:
+    """The partial that is the output itself (d/dx eˣ = eˣ)."""
+    return ans
+
+
+_output.form = ("ans", None)  # type: ignore[attr-defined]
+
+
 def _prim(
     name: str,
     value: Fn,
@@ -272,7 +300,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             domain="x > 0, or x = 0 with y ≥ 0, or x < 0 with an integer y",
         ),
         # --- exponentials and logarithms ---
-        _prim("exp", m.exp, (lambda x, a: a,), (lambda x, a: a,), "exp {0}", ("exp {0}",)),
+        _prim("exp", m.exp, (_output,), (lambda x, a: a,), "exp {0}", ("exp {0}",)),
         _prim(
             "log",
             m.log,
@@ -335,9 +363,9 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             ("1/(3∛{0}²)",),
         ),
         # --- trigonometric ---
-        _prim("sin", m.sin, (lambda x, a: m.cos(x),), (lambda x, a: -a,), "sin {0}", ("cos {0}",)),
+        _prim("sin", m.sin, (of_argument(m.cos),), (lambda x, a: -a,), "sin {0}", ("cos {0}",)),
         _prim(
-            "cos", m.cos, (lambda x, a: -m.sin(x),), (lambda x, a: -a,), "cos {0}", ("−sin {0}",)
+            "cos", m.cos, (minus_of_argument(m.sin),), (lambda x, a: -a,), "cos {0}", ("−sin {0}",)
         ),
         _prim(
             "tan",
@@ -389,7 +417,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "sinh",
             m.sinh,
-            (lambda x, a: m.cosh(x),),
+            (of_argument(m.cosh),),
             (lambda x, a: a,),
             "sinh {0}",
             ("cosh {0}",),
@@ -397,7 +425,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "cosh",
             m.cosh,
-            (lambda x, a: m.sinh(x),),
+            (of_argument(m.sinh),),
             (lambda x, a: a,),
             "cosh {0}",
             ("sinh {0}",),

@@ -29,6 +29,9 @@ from .graph import (
     B_DIV,
     B_DIV_CN,
     B_MUL,
+    B_NEG_OF_X,
+    B_OF_X,
+    B_OUTPUT,
     B_SUB,
     CALL1,
     DIV,
@@ -320,7 +323,8 @@ def _reverse(graph: Graph, values: Sequence[float], bars: list[float]) -> None:
 
     ``v̄ₖ += v̄ᵢ·∂vᵢ/∂vₖ`` with the partials of the table: inline for the arithmetic opcodes
     (∂(x·y) = (y, x), ∂(x/y) = (1/y, −(x/y)/y), ±1 for sums and differences; a test checks them
-    against the table's rows), a call of the row's rule otherwise. A zero adjoint or partial
+    against the table's rows), the function or the output a unary rule's ``form`` names, a call
+    of the row's rule otherwise. A zero adjoint or partial
     contributes nothing (0·∞ = 0), as in ``tangent``. A rule that raises gives nan, as in the
     table of rows (``_partials_one_by_one``).
     """
@@ -331,10 +335,6 @@ def _reverse(graph: Graph, values: Sequence[float], bars: list[float]) -> None:
                 bars[a] += bar * g
             elif bar == 0.0:
                 continue
-            elif op == B_CALL1:
-                d = g(values[a], values[i])
-                if d != 0.0:
-                    bars[a] += bar * d
             elif op == B_ADD:
                 bars[a] += bar
                 bars[b] += bar
@@ -344,9 +344,25 @@ def _reverse(graph: Graph, values: Sequence[float], bars: list[float]) -> None:
                     bars[a] += bar * d
                 if e != 0.0:
                     bars[b] += bar * e
+            elif op == B_CALL1:
+                d = g(values[a], values[i])
+                if d != 0.0:
+                    bars[a] += bar * d
+            elif op == B_OF_X:
+                d = g(values[a])
+                if d != 0.0:
+                    bars[a] += bar * d
+            elif op == B_NEG_OF_X:  # v̄ₐ += v̄·(−f(x)), which is v̄ₐ −= v̄·f(x) exactly in IEEE
+                d = g(values[a])
+                if d != 0.0:
+                    bars[a] -= bar * d
             elif op == B_SUB:
                 bars[a] += bar
                 bars[b] -= bar
+            elif op == B_OUTPUT:
+                d = values[i]
+                if d != 0.0:
+                    bars[a] += bar * d
             elif op == B_DIV:
                 y = values[b]
                 d, e = 1.0 / y, -values[i] / y

@@ -15,12 +15,11 @@ collector is paused while a graph is built (the graph has no cycles).
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import math
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import accumulate
@@ -214,6 +213,8 @@ class _Callbacks:
 def _unknown_function_message(name: str) -> str:
     if name in CONSTANTS:
         return f"{name} is a constant, not a function"
+    import difflib  # only for this message: ~1.4 ms of every start otherwise
+
     close = difflib.get_close_matches(name, FUNCTION_NAMES, n=1, cutoff=0.6)
     if close:
         return f"unknown function {_quote(name)}: did you mean {close[0]}?"
@@ -234,8 +235,10 @@ def _cache_file(grammar: str) -> Path | None:
         base = os.path.join(os.path.expanduser("~"), ".cache")
         if not os.path.isabs(base):
             return None  # no home directory: do not write into the working directory
+    # 64 bits of checksums name the file: no cryptographic strength is needed to tell a few
+    # grammars apart, and hashlib would load OpenSSL (~2.5 ms of every start).
     key = f"{_CACHE_FORMAT}\0{grammar}".encode()
-    return Path(base, "autodiff", f"grammar-{hashlib.sha256(key).hexdigest()[:24]}.json")
+    return Path(base, "autodiff", f"grammar-{zlib.crc32(key):08x}{zlib.adler32(key):08x}.json")
 
 
 def _build_tables(grammar: str) -> str:
