@@ -4,7 +4,9 @@
 
 For the ``random`` expression of each size (as ``python bench/run.py ratio`` builds it), prints
 the median time per call of ``primal``, ``local_partials``, ``adjoint`` and of the whole reverse
-gradient as the ratio suite times it, the ratio gradient ÷ primal, the API's
+gradient as the ratio suite times it, the ratio gradient ÷ primal, a lower bound on any adjoint
+loop (``edges_only``: one multiply-add per operand edge and nothing else) and the ratio it
+would give, the API's
 ``gradient(record=False)``, and once per size the first parse + gradient (a fresh process is
 not used: run the size suite for that).
 """
@@ -22,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from expressions import expression, point
 
 from autodiff.core.derivatives import gradient
+from autodiff.core.graph import Graph
 from autodiff.core.sweeps import adjoint, local_partials, primal
 from autodiff.grammar.build import parse
 
@@ -52,6 +55,28 @@ def timed(works: dict[str, Callable[[], object]], rounds: int = 21) -> dict[str,
     return samples
 
 
+def edges_only(graph: Graph) -> Callable[[], object]:
+    """A lower bound on any adjoint loop in CPython: one ``v̄ₖ += v̄ᵢ·c`` per node operand of
+    every operation (its edges), with no dispatch, no partials, no checks."""
+    pairs = [
+        (i, k)
+        for i, node in enumerate(graph.nodes)
+        for k in node.operands
+        if type(k) is int and i >= graph.n_inputs
+    ]
+    pairs.reverse()
+    size = len(graph.nodes)
+
+    def loop() -> object:
+        bars = [0.0] * size
+        bars[-1] = 1.0
+        for i, k in pairs:
+            bars[k] += bars[i] * 0.5
+        return bars
+
+    return loop
+
+
 def measure(n: int) -> str:
     text = expression("random", n, 10, 0)
     start = time.perf_counter()
@@ -73,17 +98,20 @@ def measure(n: int) -> str:
             "primal": lambda: primal(graph, x),
             "partials": lambda: local_partials(graph, values),
             "adjoint": lambda: adjoint(graph, partials, [1.0]),
+            "edges": edges_only(graph),
             "reverse": reverse,
             "api": lambda: gradient(graph, at, record=False),
         }
     )
     t = {name: statistics.median(times) for name, times in samples.items()}
     ratio = statistics.median(r / p for r, p in zip(samples["reverse"], samples["primal"]))
+    floor = 1 + statistics.median(e / p for e, p in zip(samples["edges"], samples["primal"]))
     nodes = len(graph.nodes) - graph.n_inputs
     return (
         f"n={n:>7} nodes={nodes:>7}  primal {t['primal'] * 1e3:8.3f} ms  "
         f"partials {t['partials'] * 1e3:8.3f}  adjoint {t['adjoint'] * 1e3:8.3f}  "
         f"reverse {t['reverse'] * 1e3:8.3f}  ratio {ratio:5.2f}  "
+        f"edges only {t['edges'] * 1e3:8.3f} (ratio floor {floor:4.2f})  "
         f"API {t['api'] * 1e3:8.3f}  first parse+gradient {one_shot * 1e3:8.1f} ms"
     )
 
