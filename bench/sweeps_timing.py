@@ -7,28 +7,24 @@ the median time per call of ``primal``, ``local_partials``, ``adjoint`` and of t
 gradient as the ratio suite times it, the ratio gradient ÷ primal, a lower bound on any adjoint
 loop (``edges_only``: one multiply-add per operand edge and nothing else) and the ratio it
 would give, ``autodiff codegen``'s written-out Python function against the same without its
-adjoint lines (``straight_line``: the ratio of code with no loop at all), the API's
+adjoint lines (the ratio suite's ``written_out``: code with no loop at all), the API's
 ``gradient(record=False)``, and once per size the first parse + gradient (a fresh process is
 not used: run the size suite for that).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from expressions import expression, point
+from suites.ratio import written_out
 
-from autodiff.core.codegen import program, to_python
 from autodiff.core.derivatives import gradient
 from autodiff.core.graph import Graph
 from autodiff.core.sweeps import adjoint, local_partials, primal
@@ -83,28 +79,6 @@ def edges_only(graph: Graph) -> Callable[[], object]:
     return loop
 
 
-def straight_line(graph: Graph) -> dict[str, Callable[[], object]]:
-    """``autodiff codegen``'s Python function (the primal and adjoint traces written out, one
-    line per step: no loop, no dispatch) and the same function without its adjoint lines, each
-    loaded from a temporary file as a user would import it."""
-    full = program(graph, "python")
-    bare = replace(
-        full, sweeps=tuple(replace(s, steps=(), row=("0.0",) * len(s.row)) for s in full.sweeps)
-    )
-    x = [point(10)[name] for name in graph.input_names]
-    functions = {}
-    with tempfile.TemporaryDirectory() as folder:
-        for name, built in (("codegen primal", bare), ("codegen gradient", full)):
-            path = Path(folder, f"{name.replace(' ', '_')}.py")
-            path.write_text(to_python(built), encoding="utf-8")
-            spec = importlib.util.spec_from_file_location(path.stem, path)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            functions[name] = partial(module.f, *x)
-    return functions
-
-
 def measure(n: int) -> str:
     text = expression("random", n, 10, 0)
     start = time.perf_counter()
@@ -127,7 +101,7 @@ def measure(n: int) -> str:
             "partials": lambda: local_partials(graph, values),
             "adjoint": lambda: adjoint(graph, partials, [1.0]),
             "edges": edges_only(graph),
-            **straight_line(graph),
+            **dict(zip(("codegen primal", "codegen gradient"), written_out(graph, x))),
             "reverse": reverse,
             "api": lambda: gradient(graph, at, record=False),
         }

@@ -5,6 +5,8 @@ warm-ups, the median of interleaved samples of each pair (each sample at least 5
 
 - autodiff (sweeps): ``primal`` against ``primal`` + ``local_partials`` + ``adjoint``;
 - autodiff (API): ``evaluate`` against ``gradient(…, record=False)`` (adds binding and checks);
+- autodiff codegen: the Python function ``autodiff codegen`` writes (every step a line, no
+  loop) without its adjoint lines against the whole function;
 - CasADi: an ``SX`` ``Function`` for y against one for (y, ∇y), both called on a ``DM``;
 - PyTorch: the list run eagerly under ``no_grad`` against with grad + ``autograd.grad``;
 - JAX: ``jit(f)`` against ``jit(value_and_grad(f))`` (compile time is reported apart);
@@ -39,6 +41,7 @@ SIZES = (10**2, 10**3, 10**4, 10**5)
 QUICK_SIZES = (10**2, 10**3)
 Pair = tuple[Callable[[], object], Callable[[], object]]
 KEYS = ("primal", "gradient")
+WRITTEN_OUT = "autodiff codegen (written-out Python)"
 
 
 def _autodiff_pairs(graph: Any, at: dict[str, float]) -> dict[str, Pair]:
@@ -58,7 +61,37 @@ def _autodiff_pairs(graph: Any, at: dict[str, float]) -> dict[str, Pair]:
             lambda: evaluate(graph, at),
             lambda: gradient(graph, at, record=False),
         ),
+        WRITTEN_OUT: written_out(graph, x),
     }
+
+
+def written_out(graph: Any, x: list[float]) -> Pair:
+    """``autodiff codegen``'s Python function (the primal and adjoint traces written out, one
+    line per step: no loop, no dispatch) without its adjoint lines and whole, each loaded from
+    a temporary file as a user would import it."""
+    import importlib.util
+    import tempfile
+    from dataclasses import replace
+    from functools import partial
+    from pathlib import Path
+
+    from autodiff.core.codegen import program, to_python
+
+    full = program(graph, "python")
+    bare = replace(
+        full, sweeps=tuple(replace(s, steps=(), row=("0.0",) * len(s.row)) for s in full.sweeps)
+    )
+    functions = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, built in (("primal", bare), ("gradient", full)):
+            path = Path(folder, f"{name}.py")
+            path.write_text(to_python(built), encoding="utf-8")
+            spec = importlib.util.spec_from_file_location(f"written_{name}", path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            functions.append(partial(module.f, *x))
+    return functions[0], functions[1]
 
 
 def _casadi_pair(graph: Any, x: list[float]) -> Pair:
@@ -243,7 +276,11 @@ def collect(options: Options) -> dict[str, Any]:
 
 def _names(data: dict[str, Any]) -> list[tuple[str, str]]:
     """(row name, peer) in table order."""
-    names = [("autodiff (sweeps)", "autodiff"), ("autodiff (API)", "autodiff")]
+    names = [
+        ("autodiff (sweeps)", "autodiff"),
+        ("autodiff (API)", "autodiff"),
+        (WRITTEN_OUT, "autodiff"),
+    ]
     peers = sorted({key.split("/")[0] for key in data["results"]} - {"autodiff"})
     return names + [(p, p) for p in ["casadi", "torch", "jax", "autograd", "sympy"] if p in peers]
 
@@ -264,6 +301,11 @@ def goals(data: dict[str, Any]) -> list[dict[str, Any]]:
     if not ratios:
         return [goal("ratio: reverse gradient ÷ primal", 2.0, None, "not measured")]
     note = ", ".join(f"{r:.2f} at {_size(n)}" for r, n in ratios)
+    written = [
+        row["ratio"] for n in data["sizes"] if (row := _row(data, WRITTEN_OUT, "autodiff", n))
+    ]
+    if written:
+        note += f"; written-out Python (no loop at all) {min(written):.2f}–{max(written):.2f}"
     return [goal("ratio: reverse gradient ÷ primal (autodiff sweeps)", 2.0, max(ratios)[0], note)]
 
 
