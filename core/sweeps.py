@@ -324,9 +324,8 @@ def _reverse(graph: Graph, values: Sequence[float], bars: list[float]) -> None:
     ``v̄ₖ += v̄ᵢ·∂vᵢ/∂vₖ`` with the partials of the table: inline for the arithmetic opcodes
     (∂(x·y) = (y, x), ∂(x/y) = (1/y, −(x/y)/y), ±1 for sums and differences; a test checks them
     against the table's rows), the function or the output a unary rule's ``form`` names, a call
-    of the row's rule otherwise. A zero adjoint or partial
-    contributes nothing (0·∞ = 0), as in ``tangent``. A rule that raises gives nan, as in the
-    table of rows (``_partials_one_by_one``).
+    of the row's rule otherwise. A zero adjoint or partial contributes nothing (0·∞ = 0), as in
+    ``tangent``. A rule that raises gives nan, as in the table of rows (``_partials_one_by_one``).
     """
     for i, op, a, b, g in graph.code.backward:
         bar = bars[i]
