@@ -266,16 +266,27 @@ IMPORTS = {
 }
 
 
-def import_processes(runs: int) -> list[tuple[str, float]]:
-    """Whole-process medians of importing one dependency (round-robin)."""
+def import_processes(runs: int) -> list[tuple[str, float | None]]:
+    """Whole-process medians of importing one dependency (round-robin); None for an import
+    that fails here (a package not installed), whose time would say nothing."""
     env = child_env()
     samples: dict[str, list[float]] = {name: [] for name in IMPORTS}
+    failed: set[str] = set()
     for _ in range(runs):
         for name, code in IMPORTS.items():
+            if name in failed:
+                continue
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], env=env, check=False)
+            done = subprocess.run(
+                [sys.executable, "-c", code], env=env, check=False, capture_output=True
+            )
             samples[name].append(time.perf_counter() - start)
-    return [(name, statistics.median(times)) for name, times in samples.items()]
+            if done.returncode != 0:
+                failed.add(name)
+    return [
+        (name, None if name in failed else statistics.median(times))
+        for name, times in samples.items()
+    ]
 
 
 def collect(options: Options) -> dict[str, Any]:
@@ -342,6 +353,8 @@ def render(data: dict[str, Any]) -> str:
         base = processes[0][1]
         rows = [
             [f"`{name}`", seconds(t), seconds(t - base) if index else "—"]
+            if t is not None
+            else [f"`{name}`", "fails here (not installed)", ""]
             for index, (name, t) in enumerate(processes)
         ]
         text += [
