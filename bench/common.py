@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import platform
 import statistics
@@ -358,6 +359,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def power_of_ten(n: int) -> str:
+    """A size in the tables' headers: 1000 → 10³."""
+    return f"10{'⁰¹²³⁴⁵⁶⁷⁸⁹'[round(math.log10(n))]}"
 
 
 def ratio(a: float | None, b: float | None) -> float | None:

@@ -17,7 +17,6 @@ warm-ups, the median of interleaved samples of each pair (each sample at least 5
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +27,7 @@ from common import (
     in_worker,
     outcome,
     paired,
+    power_of_ten,
     present,
     ready,
     seconds,
@@ -218,7 +218,7 @@ def _skip_reason(previous: dict[str, Any] | None, n0: int, n: int, timeout: floa
     if previous["status"] == "skipped":
         return previous["detail"]
     if previous["status"] != "ok":
-        return f"failed at {_size(n0)}"
+        return f"failed at {power_of_ten(n0)}"
     # set-up (symbolic derivatives, compilation) grows at least linearly; sampling takes at
     # least its budget per work
     scale = n / n0
@@ -227,12 +227,8 @@ def _skip_reason(previous: dict[str, Any] | None, n0: int, n: int, timeout: floa
     )
     projected = (previous["setup"] + previous["first_call"]) * scale + sampling
     if projected > timeout:
-        return f"≥ {projected:.0f} s projected from {previous['wall']:.1f} s at {_size(n0)}"
+        return f"≥ {projected:.0f} s projected from {previous['wall']:.1f} s at {power_of_ten(n0)}"
     return None
-
-
-def _size(n: int) -> str:
-    return f"10{'⁰¹²³⁴⁵⁶⁷⁸⁹'[round(math.log10(n))]}"
 
 
 def collect(options: Options) -> dict[str, Any]:
@@ -268,7 +264,7 @@ def collect(options: Options) -> dict[str, Any]:
             shown = outcome(result, "wall")
             if result.get("status") == "ok":
                 shown = ", ".join(f"{k} {v['ratio']:.2f}" for k, v in result["rows"].items())
-            options.log(f"  ratio {_size(n)} {peer:<8} {shown}")
+            options.log(f"  ratio {power_of_ten(n)} {peer:<8} {shown}")
             previous, n0 = result, n
     data["stamp"]["load_after"] = stamp()["load"]
     return data
@@ -300,7 +296,7 @@ def goals(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     if not ratios:
         return [goal("ratio: reverse gradient ÷ primal", 2.0, None, "not measured")]
-    note = ", ".join(f"{r:.2f} at {_size(n)}" for r, n in ratios)
+    note = ", ".join(f"{r:.2f} at {power_of_ten(n)}" for r, n in ratios)
     written = [
         row["ratio"] for n in data["sizes"] if (row := _row(data, WRITTEN_OUT, "autodiff", n))
     ]
@@ -311,7 +307,7 @@ def goals(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def render(data: dict[str, Any]) -> str:
     sizes = data["sizes"]
-    header = ["", *(_size(n) for n in sizes)]
+    header = ["", *(power_of_ten(n) for n in sizes)]
     rows = []
     for name, peer in _names(data):
         cells = []

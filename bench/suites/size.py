@@ -36,6 +36,7 @@ from common import (
     in_worker,
     once_each,
     outcome,
+    power_of_ten,
     present,
     ready,
     seconds,
@@ -216,12 +217,14 @@ def _plan(
     if previous["status"] == "skipped":
         return 0, previous["detail"]
     if previous["status"] != "ok":
-        return 0, f"failed at {_size(n_previous)}"
+        return 0, f"failed at {power_of_ten(n_previous)}"
     per_run = previous["seconds"] * n / n_previous
     fits = int(0.8 * timeout / per_run) if per_run < 10.0 else 1  # long runs vary little
     if per_run > 0.8 * timeout:
-        return 0, f"≥ {per_run:.0f} s projected from {seconds(previous['seconds'])} at " + _size(
-            n_previous
+        return (
+            0,
+            f"≥ {per_run:.0f} s projected from {seconds(previous['seconds'])} at "
+            + power_of_ten(n_previous),
         )
     return min(repeat, fits), None
 
@@ -265,7 +268,7 @@ def collect(options: Options) -> dict[str, Any]:
                         result = in_worker(task, timeout, options.memory_gb)
                         result["repeat"] = repeat or 1
                     data["results"][f"{shape}/{peer}/{n}"] = result
-                    options.log(f"  size {shape:<6} {_size(n)} {peer:<8} {outcome(result)}")
+                    options.log(f"  size {shape:<6} {power_of_ten(n)} {peer:<8} {outcome(result)}")
                     previous, n_previous = result, n
     for shape in SHAPES:
         for n in sizes:
@@ -312,22 +315,18 @@ def goals(data: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def _size(n: int) -> str:
-    return f"10{'⁰¹²³⁴⁵⁶⁷⁸⁹'[round(math.log10(n))]}"
-
-
 def render(data: dict[str, Any]) -> str:
     sizes = data["sizes"]
     text = [
         "Parse + gradient at one point, from the expression text: the median of "
-        + ", ".join(f"{_repeat(n, data.get('quick', False))} at {_size(n)}" for n in sizes)
+        + ", ".join(f"{_repeat(n, data.get('quick', False))} at {power_of_ten(n)}" for n in sizes)
         + " runs (fewer where the last size says more would not fit the timeout); timeout "
         f"{data['timeout']:.0f} s per peer measurement after its set-up "
         f"({5 * data['timeout']:.0f} s for autodiff), 10 variables. ≠ marks a gradient that "
         "differs from autodiff's by more than 1e-6 (relative).",
     ]
     for shape in SHAPES:
-        header = ["peer", *(_size(n) for n in sizes)]
+        header = ["peer", *(power_of_ten(n) for n in sizes)]
         rows = []
         nodes = [str(_ok(_get(data, shape, "autodiff", n), "nodes") or "—") for n in sizes]
         rows.append(["*operations in the Wengert list*", *nodes])
