@@ -88,9 +88,22 @@ def _caret_lines(line: str, column: int, width: int, offset: int, ascii_only: bo
     return [f"  {lead}{shown}{trail}", f"  {caret}"]
 
 
-def format_error(error: AutodiffError, sources: Sequence[str], ascii_only: bool = False) -> str:
-    """``autodiff: error: …`` and, for bad input with a known span, the line with a caret."""
+# The option that gives each argument of a library call an error can name (``error.argument``).
+OPTIONS = {"at": "--at", "wrt": "--wrt", "tol": "--tol", "name": "--name"}
+
+
+def format_error(
+    error: AutodiffError,
+    sources: Sequence[str],
+    ascii_only: bool = False,
+    *,
+    lead: str = f"{PROG}: error",
+) -> str:
+    """``autodiff: error: …`` (or ``lead`` and the rest) and, for bad input with a known span,
+    the line with a caret."""
     message = error.message
+    if error.argument in OPTIONS:
+        message = f"{OPTIONS[error.argument]}: {message}"
     location = ""
     lines: list[str] = []
     if error.span is not None and sources:

@@ -228,7 +228,7 @@ def check(
     if graph.n_inputs == 0:
         raise UsageError("the expression has no variables: there is nothing to check")
     if not (tol >= 0.0 and math.isfinite(tol)):
-        raise UsageError(f"--tol must be a finite number ≥ 0, not {tol!r}")
+        raise UsageError(f"the tolerance must be a finite number ≥ 0, not {tol!r}", argument="tol")
     columns = resolve_wrt(graph, wrt)
     names = [graph.input_names[j] for j in columns]
     reverse = jacobian(graph, at, "reverse", names, record=False)

@@ -227,9 +227,9 @@ def _parameters(names: Sequence[str], language: Language, function: str) -> list
 
 def _check_function_name(name: str, language: Language) -> None:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise UsageError(f"--name {name!r} is not an identifier")
+        raise UsageError(f"{name!r} is not an identifier", argument="name")
     if _reserved(name, language, _fixed_names(language, "")):
-        raise UsageError(f"--name {name}: the name is reserved in generated {_TITLE[language]}")
+        raise UsageError(f"{name} is reserved in generated {_TITLE[language]}", argument="name")
 
 
 _TITLE = {"python": "Python", "c": "C"}

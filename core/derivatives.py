@@ -190,16 +190,20 @@ def bind_point(graph: Graph, at: Mapping[str, float]) -> tuple[float, ...]:
     unknown = [name for name in at if name not in names]
     if unknown:
         uses = ", ".join(names[:10]) + ("…" if len(names) > 10 else "") or "no variables"
-        raise PointError(f"{unknown[0]} is not a variable of the expression (it uses {uses})")
+        raise PointError(
+            f"{unknown[0]} is not a variable of the expression (it uses {uses})", argument="at"
+        )
     missing = [name for name in names if name not in at]
     if missing:
         listed = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         )
-        raise PointError(f"no value for {listed}: give one with --at {missing[0]}=…")
+        raise PointError(f"no value for {listed}", argument="at")
     for name in names:
         if not math.isfinite(at[name]):
-            raise PointError(f"the value of {name} must be a finite number, not {at[name]!r}")
+            raise PointError(
+                f"the value of {name} must be a finite number, not {at[name]!r}", argument="at"
+            )
     return tuple(float(at[name]) for name in names)
 
 
@@ -215,12 +219,12 @@ def resolve_wrt(graph: Graph, wrt: Sequence[str] | None) -> tuple[int, ...]:
 
             close = difflib.get_close_matches(name, names, n=1)
             hint = f": did you mean {close[0]}?" if close else f" (it uses {', '.join(names)})"
-            raise UsageError(f"--wrt {name}: not a variable of the expression{hint}")
+            raise UsageError(f"{name} is not a variable of the expression{hint}", argument="wrt")
         if names.index(name) in ids:
-            raise UsageError(f"--wrt names {name} more than once")
+            raise UsageError(f"{name} is named more than once", argument="wrt")
         ids.append(names.index(name))
     if not ids:
-        raise UsageError("--wrt names no variable")
+        raise UsageError("no variable is named", argument="wrt")
     return tuple(ids)
 
 

@@ -29,13 +29,26 @@ _set_start, _set_end, _set_expr = (Span.__dict__[f].__set__ for f in ("start", "
 
 
 class AutodiffError(Exception):
-    """Base class: a message, and optionally where in the source and the graph it applies."""
+    """Base class: a message, and optionally where in the source and the graph it applies.
 
-    def __init__(self, message: str, *, span: Span | None = None, node: int | None = None):
+    ``argument`` names the argument of the library call that is at fault (``"at"``, ``"wrt"``,
+    ``"tol"``, ``"name"``): the message itself does not, so that each front end can name it its
+    own way (``--wrt`` on the command line, ``wrt`` in Python).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        span: Span | None = None,
+        node: int | None = None,
+        argument: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.span = span
         self.node = node
+        self.argument = argument
 
 
 class InputError(AutodiffError):
@@ -59,11 +72,11 @@ class NameUsageError(InputError):
 
 
 class PointError(InputError):
-    """The point (``--at``) is missing a value, has a bad or duplicate value, or an unknown name."""
+    """The point (``at``) is missing a value, has a bad or duplicate value, or an unknown name."""
 
 
 class UsageError(InputError):
-    """Options that do not fit the expression (``--wrt`` of an unknown name, a short ``--dir``)."""
+    """Arguments that do not fit the expression (``wrt`` of an unknown name, a short direction)."""
 
 
 class LimitError(InputError):

@@ -248,7 +248,7 @@ def _output(vector: Sequence[Value], output: int | Const, size: int) -> Array:
 def _point_columns(
     graph: Graph, table: Mapping[str, Array], constants: Mapping[str, float], size: int
 ) -> list[Array]:
-    """One array per input, from the points table or the constants given with ``--at``."""
+    """One array per input, from the points table or the constants."""
     columns = []
     for name in graph.input_names:
         if name in table:
@@ -256,9 +256,7 @@ def _point_columns(
         elif name in constants:
             columns.append(np.full(size, float(constants[name])))
         else:
-            raise PointError(
-                f"no value for {name}: add a column {name} to the points or --at {name}=…"
-            )
+            raise PointError(f"no value for {name}: neither a column of the points nor a constant")
     return columns
 
 
@@ -283,7 +281,7 @@ def evaluate_batch(
     request = (command, graph, mode, wrt, direction, cotangent)
     if size:
         # The single-point path on the first point raises every usage error (one output for
-        # grad, the length of --dir, an unknown --wrt) exactly as the single-point command does.
+        # grad, the length of the direction, an unknown wrt) as the single-point command does.
         first = {name: float(column[0]) for name, column in zip(graph.input_names, inputs)}
         try:
             _scalar_row(*request, first)

@@ -245,7 +245,7 @@ def test_an_argument_starting_with_minus_is_an_expression(args: list[str], value
         (["grad", "x", "--at", "x=1", "--bogus"], "no such option: --bogus"),
         (["eval", "--x", "--at", "x=1"], 'write "- -x" for a double minus'),
         (["nosuch"], "no such command 'nosuch'"),
-        (["grad", "x", "--at", "x=1", "--wrt", "y\nz"], "--wrt y\\nz: not a variable"),
+        (["grad", "x", "--at", "x=1", "--wrt", "y\nz"], "--wrt: y\\nz is not a variable"),
     ],
 )
 def test_usage_errors_are_one_line(args: list[str], message: str) -> None:

@@ -77,7 +77,7 @@ def test_hessian_trace_table() -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["grad", "x*y", "--at", "x=1,y=2", "--wrt", "z"], "--wrt z: not a variable"),
+        (["grad", "x*y", "--at", "x=1,y=2", "--wrt", "z"], "--wrt: z is not a variable"),
         (["jvp", "x*y", "--at", "x=1,y=2", "--dir", "1,2,3"], "3 numbers, but the function has 2"),
         (["hvp", "x*y", "--at", "x=1,y=2", "--dir", "1"], "1 number, but the function has 2"),
         (["vjp", "x*y", "--at", "x=1,y=2", "-w", "1,2"], "but the function has 1 output"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from autodiff.cli.point import parse_point
+from autodiff.core.check import check
+from autodiff.core.codegen import generate
 from autodiff.core.derivatives import evaluate, gradient
 from autodiff.core.errors import (
     ArityError,
@@ -155,3 +157,24 @@ def test_bad_points(specs: list[str], fragment: str) -> None:
 def test_point_values_may_be_constant_expressions() -> None:
     point = parse_point(["x=pi/4, y=-1.5e3", "z=atan2(1, 1)", "w=2^-1"])
     assert point == {"x": 0.7853981633974483, "y": -1500.0, "z": 0.7853981633974483, "w": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: gradient(parse("x*y"), {"x": 1.0}), "at"),
+        (lambda: gradient(parse("x"), {"x": 1.0, "z": 2.0}), "at"),
+        (lambda: gradient(parse("x"), {"x": 1.0}, wrt=["z"]), "wrt"),
+        (lambda: gradient(parse("x"), {"x": 1.0}, wrt=["x", "x"]), "wrt"),
+        (lambda: gradient(parse("x"), {"x": 1.0}, wrt=[]), "wrt"),
+        (lambda: check(parse("x"), {"x": 1.0}, tol=-1.0), "tol"),
+        (lambda: generate(parse("x"), "python", "1f"), "name"),
+        (lambda: generate(parse("x"), "python", "lambda"), "name"),
+    ],
+)
+def test_core_errors_name_the_argument_not_a_command_line_option(call, argument: str) -> None:  # type: ignore[no-untyped-def]
+    # The library is called from Python too: the CLI words its own options (--at, --wrt).
+    with pytest.raises(InputError) as raised:
+        call()
+    assert raised.value.argument == argument
+    assert "--" not in raised.value.message

@@ -69,7 +69,7 @@ def test_codegen_prints_a_program() -> None:
     ("args", "code", "fragment"),
     [
         (["diff", "2+3"], 2, "there is nothing to differentiate"),
-        (["diff", "x", "--wrt", "z"], 2, "--wrt z: not a variable"),
+        (["diff", "x", "--wrt", "z"], 2, "--wrt: z is not a variable"),
         (["diff", "sni(x)"], 2, "did you mean sin?"),
         (["codegen", "x", "--name", "for"], 2, "reserved"),
         (["codegen", "x", "--lang", "rust"], 2, "'rust' is not one of"),
