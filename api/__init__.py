@@ -16,28 +16,36 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_DERIVATIVES = "autodiff.core.derivatives"
+_FUNCTIONS = "autodiff.functions"
+_RESULTS = "autodiff.results"
+_ERRORS = "autodiff.core.errors"
 # public name → (module, attribute)
 _API = {
-    "parse": ("autodiff.grammar.build", "parse"),
-    "evaluate": (_DERIVATIVES, "evaluate"),
-    "gradient": (_DERIVATIVES, "gradient"),
-    "grad": (_DERIVATIVES, "gradient"),
-    "jacobian": (_DERIVATIVES, "jacobian"),
-    "jvp": (_DERIVATIVES, "jvp"),
-    "vjp": (_DERIVATIVES, "vjp"),
-    "hessian": (_DERIVATIVES, "hessian"),
-    "hvp": (_DERIVATIVES, "hvp"),
-    "evaluate_batch": ("autodiff.core.vectorized", "evaluate_batch"),
-    "differentiate": ("autodiff.core.symbolic", "differentiate"),
-    "check": ("autodiff.core.check", "check"),
-    "generate": ("autodiff.core.codegen", "generate"),
+    "parse": (_FUNCTIONS, "parse"),
+    "evaluate": (_FUNCTIONS, "evaluate"),
+    "gradient": (_FUNCTIONS, "gradient"),
+    "grad": (_FUNCTIONS, "gradient"),
+    "jacobian": (_FUNCTIONS, "jacobian"),
+    "jvp": (_FUNCTIONS, "jvp"),
+    "vjp": (_FUNCTIONS, "vjp"),
+    "hessian": (_FUNCTIONS, "hessian"),
+    "hvp": (_FUNCTIONS, "hvp"),
+    "evaluate_batch": (_FUNCTIONS, "evaluate_batch"),
+    "differentiate": (_FUNCTIONS, "differentiate"),
+    "check": (_FUNCTIONS, "check"),
+    "generate": (_FUNCTIONS, "generate"),
     "Graph": ("autodiff.core.graph", "Graph"),
-    "Evaluation": (_DERIVATIVES, "Evaluation"),
-    "Gradient": (_DERIVATIVES, "Gradient"),
-    "Jacobian": (_DERIVATIVES, "Jacobian"),
-    "Hessian": (_DERIVATIVES, "Hessian"),
-    "AutodiffError": ("autodiff.core.errors", "AutodiffError"),
+    "Evaluation": (_RESULTS, "Evaluation"),
+    "Gradient": (_RESULTS, "Gradient"),
+    "Jacobian": (_RESULTS, "Jacobian"),
+    "Jvp": (_RESULTS, "Jvp"),
+    "Vjp": (_RESULTS, "Vjp"),
+    "Hessian": (_RESULTS, "Hessian"),
+    "Hvp": (_RESULTS, "Hvp"),
+    "ByName": (_RESULTS, "ByName"),
+    "AutodiffError": (_ERRORS, "AutodiffError"),
+    "InputError": (_ERRORS, "InputError"),
+    "MathError": (_ERRORS, "MathError"),
 }
 
 __all__ = ["__version__", *_API]

@@ -114,7 +114,7 @@ def format_error(
             lines = _caret_lines(line, column, width, offset, ascii_only)
         else:
             message += source_of(error.span, sources)
-    first = f"{PROG}: error{location}: {printable(message)}"
+    first = f"{lead}{location}: {printable(message)}"
     return "\n".join([_ascii_message(first) if ascii_only else first, *lines])
 
 
