@@ -3,11 +3,14 @@ the function and the argument, NumPy scalars as values, docstrings that run, a l
 
 from __future__ import annotations
 
+import ast
 import doctest
 import inspect
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +20,7 @@ import autodiff
 from autodiff import functions, results
 from autodiff.core.errors import ParseError, PointError, UsageError
 
+README = Path(__file__).parent.parent / "README.md"
 PAPER_AT = {"x1": 2, "x2": 5}
 PUBLIC_FUNCTIONS = [
     name for name in autodiff.__all__ if callable(getattr(autodiff, name)) and name.islower()
@@ -277,3 +281,29 @@ def test_json_output_does_not_load_rich() -> None:
         "    assert not done.code, f'exit status {done.code}'"
     )
     assert "rich.table" not in _modules_after(code)
+
+
+def _readme_python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def test_readme_python_blocks_run_and_show_true_values() -> None:
+    """The README's Python is run (our own text, not user input), and every expression line
+    ending in a comment shows the ``repr`` of its value there."""
+    checked = 0
+    for block in _readme_python_blocks():
+        namespace: dict[str, Any] = {}
+        lines = block.splitlines()
+        for statement in ast.parse(block).body:
+            code = ast.get_source_segment(block, statement)
+            assert code is not None
+            comment = lines[statement.end_lineno - 1].partition("  # ")[2]  # type: ignore[operator]
+            if isinstance(statement, ast.Expr) and comment:
+                value = eval(
+                    compile(ast.Expression(statement.value), README.name, "eval"), namespace
+                )
+                assert repr(value) == comment, code
+                checked += 1
+            else:
+                exec(compile(code, README.name, "exec"), namespace)
+    assert checked >= 8
