@@ -8,17 +8,20 @@ Set ``AUTODIFF_PROPERTY_EXAMPLES`` to run more examples than the default, e.g. 5
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 
-from hypothesis import reject, settings
+from hypothesis import assume, reject, settings
 from hypothesis import strategies as st
 
 from autodiff.core.derivatives import Evaluation, evaluate
 from autodiff.core.errors import MathError
 from autodiff.core.graph import Const, Graph
+from autodiff.core.sweeps import Partials
 from autodiff.grammar.build import parse
 
+# Only the count: determinism (CI) or exploration (by hand) comes from conftest.py's profile.
 SETTINGS = settings(
     max_examples=int(os.environ.get("AUTODIFF_PROPERTY_EXAMPLES", "150")), deadline=None
 )
@@ -82,6 +85,11 @@ BRANCHES: dict[str, Callable[..., object]] = {
     "atan2": lambda y, x: (_sign(y), _sign(x)),
 }
 
+# A NaN local partial (atan2 at the origin) behind a constant zero factor: 0·NaN = 0 in the
+# sweeps, and it once made a test's own tolerance NaN (and the test fail) on a fresh clone.
+ZERO_TIMES_NAN = "relu(-0.7)*atan2(x1,x1)"
+ORIGIN = dict.fromkeys(("x1", "x2", "x3"), 0.0)
+
 LIMIT = 1e6  # skip points where any value or derivative is larger than this
 TINY = 1e-150  # and, for finite differences, where a value is this close to underflowing
 STEP = 1e-6
@@ -130,3 +138,35 @@ def branch_signature(graph: Graph, values: Sequence[float]) -> tuple[object, ...
             args = [a.value if isinstance(a, Const) else values[a] for a in node.operands]
             found.append(BRANCHES[node.op](*args))
     return tuple(found)
+
+
+def path_sums(graph: Graph, partials: Partials) -> list[list[float]]:
+    """[output][input]: the sum over paths of |product of the local partials|.
+
+    Two ways of adding up the chain rule (forward and reverse, or AD and the symbolic
+    derivative) add the same path products in different orders, so they may differ by a few
+    ulps of this sum (times the path length) where large partials cancel. A zero partial cuts
+    its paths, as 0·∞ = 0 does in the sweeps: ``relu(-0.7)*atan2(x1, x1)`` at x1 = 0 has a NaN
+    partial behind a constant 0 factor, and its sum is 0, not NaN.
+    """
+    table = []
+    for j in range(graph.n_inputs):
+        reach = [0.0] * len(graph.nodes)
+        reach[j] = 1.0
+        for i in range(graph.n_inputs, len(graph.nodes)):
+            reach[i] = sum(
+                abs(d) * reach[a]
+                for a, d in zip(graph.nodes[i].operands, partials[i])
+                if isinstance(a, int) and reach[a] != 0.0 and d != 0.0
+            )
+        table.append([reach[o] if isinstance(o, int) else 0.0 for o in graph.outputs])
+    return [list(row) for row in zip(*table)]
+
+
+def close(a: float, b: float, rel: float, slack: float = 0.0) -> bool:
+    """``math.isclose`` within ``rel`` relatively and ``rel + slack`` absolutely, where the slack
+    is computed from the example itself. A NaN or infinite tolerance cannot judge: such an
+    example is rejected, neither failed (NaN) nor passed whatever the values (inf)."""
+    tolerance = rel + slack
+    assume(math.isfinite(tolerance))
+    return math.isclose(a, b, rel_tol=rel, abs_tol=tolerance)

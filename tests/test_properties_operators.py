@@ -11,55 +11,35 @@ import math
 import sys
 from collections.abc import Sequence
 
-from hypothesis import assume, given, reject
+from hypothesis import assume, example, given, reject
 from hypothesis import strategies as st
 from strategies import (
     LIMIT,
+    ORIGIN,
     SETTINGS,
+    ZERO_TIMES_NAN,
     at_point,
     branch_signature,
+    close,
     evaluate_or_reject,
     expressions,
     parse_or_reject,
+    path_sums,
     points,
 )
 
 from autodiff.core.derivatives import gradient, hessian, hvp, jacobian, jvp, vjp
 from autodiff.core.errors import MathError
 from autodiff.core.graph import Graph
-from autodiff.core.sweeps import Partials, local_partials, local_second_partials
+from autodiff.core.sweeps import local_partials, local_second_partials
 from autodiff.grammar.build import parse
 
 unit = st.floats(min_value=-1.0, max_value=1.0, allow_nan=False)
 vectors = st.lists(unit, min_size=3, max_size=3)
 
 
-def path_sums(graph: Graph, partials: Partials) -> list[list[float]]:
-    """[output][input]: the sum over paths of |product of local partials|.
-
-    Forward and reverse add the same path products in different orders, so they may differ by
-    a few ulps of this sum (times the path length) where large partials cancel.
-    """
-    table = []
-    for j in range(graph.n_inputs):
-        reach = [0.0] * len(graph.nodes)
-        reach[j] = 1.0
-        for i in range(graph.n_inputs, len(graph.nodes)):
-            reach[i] = sum(
-                abs(d) * reach[a]
-                for a, d in zip(graph.nodes[i].operands, partials[i])
-                if isinstance(a, int) and reach[a]
-            )
-        table.append([reach[o] if isinstance(o, int) else 0.0 for o in graph.outputs])
-    return [list(row) for row in zip(*table)]
-
-
 def _rounding(graph: Graph) -> float:
     return 4 * max(1, len(graph.nodes)) * sys.float_info.epsilon
-
-
-def _close(a: float, b: float, slack: float, rel: float) -> bool:
-    return math.isclose(a, b, rel_tol=rel, abs_tol=rel + slack)
 
 
 def _parse_outputs(texts: Sequence[str]) -> Graph:
@@ -75,6 +55,7 @@ def _moderate(*numbers: float) -> bool:
 
 @SETTINGS
 @given(texts=st.lists(expressions, min_size=1, max_size=3), point=points)
+@example(texts=[ZERO_TIMES_NAN, "x1*x2"], point=ORIGIN)
 def test_forward_columns_equal_reverse_rows(texts: list[str], point: dict[str, float]) -> None:
     graph = _parse_outputs(texts)
     assume(graph.n_inputs > 0)
@@ -90,13 +71,14 @@ def test_forward_columns_equal_reverse_rows(texts: list[str], point: dict[str, f
     for k in range(len(graph.outputs)):
         for j in range(graph.n_inputs):
             f, r = forward.matrix[k][j], reverse.matrix[k][j]
-            assert _close(f, r, slack * sums[k][j], 1e-13), (k, j, f, r)
+            assert close(f, r, slack * sums[k][j], 1e-13), (k, j, f, r)
     auto = jacobian(graph, at, "auto", record=False)
     assert auto.mode == ("forward" if graph.n_inputs <= len(graph.outputs) else "reverse")
 
 
 @SETTINGS
 @given(texts=st.lists(expressions, min_size=1, max_size=3), point=points, u=vectors, w=vectors)
+@example(texts=[ZERO_TIMES_NAN], point=ORIGIN, u=[1.0, 0.0, 0.0], w=[1.0, 0.0, 0.0])
 def test_dot_product_identity(
     texts: list[str], point: dict[str, float], u: list[float], w: list[float]
 ) -> None:
@@ -115,7 +97,7 @@ def test_dot_product_identity(
     assume(_moderate(lhs, rhs))
     sums = path_sums(graph, local_partials(graph, evaluate_or_reject(graph, at).values))
     scale = sum(abs(w[k]) * sums[k][j] * abs(u[j]) for k in range(m) for j in range(n))
-    assert _close(lhs, rhs, _rounding(graph) * scale, 1e-12), (lhs, rhs)
+    assert close(lhs, rhs, _rounding(graph) * scale, 1e-12), (lhs, rhs)
 
 
 @SETTINGS
