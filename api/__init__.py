@@ -2,11 +2,12 @@
 
 The Python API, usable without Typer or Rich (nor NumPy, but for batches)::
 
-    from autodiff import parse, gradient
-    g = gradient(parse("log(x1)+x1*x2-sin(x2)"), {"x1": 2, "x2": 5})
-    g.gradient  # (5.5, 1.7163378145367738)
+    from autodiff import gradient
+    g = gradient("log(x1)+x1*x2-sin(x2)", {"x1": 2, "x2": 5})
+    g.gradient  # {'x1': 5.5, 'x2': 1.7163378145367738}
 
-Names resolve lazily so that ``import autodiff`` stays cheap.
+The functions live in ``functions.py``, their results in ``results.py``. Names resolve lazily
+so that ``import autodiff`` stays cheap.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ _API = {
     "Vjp": (_RESULTS, "Vjp"),
     "Hessian": (_RESULTS, "Hessian"),
     "Hvp": (_RESULTS, "Hvp"),
+    "Check": (_RESULTS, "Check"),
+    "Derivatives": (_RESULTS, "Derivatives"),
+    "Batch": (_RESULTS, "Batch"),
     "ByName": (_RESULTS, "ByName"),
     "AutodiffError": (_ERRORS, "AutodiffError"),
     "InputError": (_ERRORS, "InputError"),

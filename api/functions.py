@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autodiff.core import derivatives as core
 from autodiff.core.builder import DEFAULT_MAX_NODES
@@ -21,12 +21,18 @@ from autodiff.core.errors import AutodiffError, PointError, UsageError
 from autodiff.core.graph import Graph
 from autodiff.grammar import build
 
-from .results import Evaluation, Gradient, Hessian, Hvp, Jacobian, Jvp, Vjp
-
-if TYPE_CHECKING:
-    from autodiff.core.check import Check
-    from autodiff.core.symbolic import Derivatives
-    from autodiff.core.vectorized import Batch
+from .results import (
+    Batch,
+    Check,
+    Derivatives,
+    Evaluation,
+    Gradient,
+    Hessian,
+    Hvp,
+    Jacobian,
+    Jvp,
+    Vjp,
+)
 
 Expression = str | Sequence[str] | Graph
 Number = Any  # int, float, a NumPy scalar or 0-d array: what float() or operator.index takes
@@ -315,8 +321,10 @@ def evaluate_batch(
     named as in the command line's CSV output.
 
     >>> batch = evaluate_batch("grad", "x*y", {"x": [1.0, 2.0]}, {"y": 3})
-    >>> batch.columns
-    ['x', 'y', 'value', 'd/dx', 'd/dy']
+    >>> batch
+    Batch(columns=['x', 'y', 'value', 'd/dx', … 1 more], size=2, failed=0)
+    >>> batch["d/dx"].tolist()
+    [3.0, 3.0]
     >>> batch.rows()
     [[1.0, 3.0, 3.0, 3.0, 1.0], [2.0, 3.0, 6.0, 3.0, 2.0]]
     """
@@ -326,7 +334,7 @@ def evaluate_batch(
     with _speaking_as("evaluate_batch", graph.sources):
         _mode(mode, ("auto", *MODES))
         names = _names(wrt)
-        return vectorized.evaluate_batch(
+        batch = vectorized.evaluate_batch(
             command,
             graph,
             points,
@@ -336,6 +344,7 @@ def evaluate_batch(
             direction=_vector(direction, _wrt_names(graph, names), "direction"),
             cotangent=_vector(cotangent, _output_names(graph), "cotangent"),
         )
+        return Batch(batch)
 
 
 def differentiate(
@@ -345,15 +354,17 @@ def differentiate(
     ``result.text(k, j)`` is ∂yₖ/∂x_j as text the parser reads back.
 
     >>> d = differentiate("x^2*y")
-    >>> d.wrt_names, d.text(0, 0), d.text(0, 1)
-    (('x', 'y'), '2*x*y', 'x^2')
+    >>> d
+    Derivatives(wrt=('x', 'y'), outputs=1)
+    >>> d.text(0, 0), d.text(0, 1)
+    ('2*x*y', 'x^2')
     """
     from autodiff.core import symbolic
 
     graph = _graph(expr, "differentiate")
     with _speaking_as("differentiate", graph.sources):
         limit = symbolic.MAX_TERMS if max_terms is None else max_terms
-        return symbolic.differentiate(graph, _names(wrt), limit)
+        return Derivatives(symbolic.differentiate(graph, _names(wrt), limit))
 
 
 def check(
@@ -365,15 +376,15 @@ def check(
     """Every method (forward and reverse AD, finite differences, complex step, symbolic) at a
     point, each judged against reverse-mode AD within ``tol``.
 
-    >>> check("sin(x)*y", {"x": 1, "y": 2}).agrees
-    True
+    >>> check("sin(x)*y", {"x": 1, "y": 2})
+    Check(agrees=True, tol=1e-06, failed=())
     """
     from autodiff.core import check as checks
 
     graph = _graph(expr, "check")
     with _speaking_as("check", graph.sources):
         tolerance = checks.DEFAULT_TOL if tol is None else _number(tol, "the tolerance", "tol")
-        return checks.check(graph, _point(at), _names(wrt), tolerance)
+        return Check(checks.check(graph, _point(at), _names(wrt), tolerance))
 
 
 def generate(expr: Expression, language: str = "python", name: str = "f") -> str:

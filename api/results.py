@@ -59,6 +59,8 @@ def _short(value: object) -> str:
     if isinstance(value, Mapping):
         shown = [f"{k!r}: {_short(v)}" for k, v in list(value.items())[:SHOWN]]
         return "{" + ", ".join(shown + _more(len(value))) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join([_short(v) for v in value[:SHOWN]] + _more(len(value))) + "]"
     if isinstance(value, tuple):
         shown = [_short(v) for v in value[:SHOWN]]
         return "(" + ", ".join(shown + _more(len(value))) + ("," if len(value) == 1 else "") + ")"
@@ -103,10 +105,20 @@ class _View:
         return ByName(self.wrt, numbers)
 
     @property
+    def _graph(self) -> Any:
+        return self.core.evaluation.graph
+
+    @property
     def wrt(self) -> tuple[str, ...]:
         """The names of the inputs differentiated (the columns), in order."""
-        names = self.core.evaluation.graph.input_names
+        names = self._graph.input_names
         return tuple(names[j] for j in self.core.wrt)
+
+
+class _AtAPoint(_View):
+    """A result computed at one point."""
+
+    __slots__ = ()
 
     @property
     def evaluation(self) -> Evaluation:
@@ -124,7 +136,7 @@ class _View:
         return self.core.evaluation.outputs
 
 
-class Evaluation(_View):
+class Evaluation(_AtAPoint):
     """The primal trace at a point: ``value`` (or ``outputs``), ``point`` by name, and
     ``values``, every node's value by id."""
 
@@ -156,7 +168,7 @@ class Evaluation(_View):
         return self.core.graph.input_names
 
 
-class Jacobian(_View):
+class Jacobian(_AtAPoint):
     """J = ∂y/∂x at a point: ``matrix`` by rows (outputs) and columns (the ``wrt`` inputs).
 
     ``result[k]`` is row k (output k, from 0) by input name and ``result[k, "x1"]`` one entry;
@@ -206,7 +218,7 @@ class Gradient(Jacobian):
         return self.gradient[key] if isinstance(key, str) else super().__getitem__(key)
 
 
-class Jvp(_View):
+class Jvp(_AtAPoint):
     """J·u for an input direction u: ``product``, one entry per output."""
 
     __slots__ = ()
@@ -222,7 +234,7 @@ class Jvp(_View):
         return self._by_input(self.core.direction)
 
 
-class Vjp(_View):
+class Vjp(_AtAPoint):
     """wᵀJ for output weights w: ``product`` by input name, and the adjoint ``steps``."""
 
     __slots__ = ()
@@ -243,7 +255,7 @@ class Vjp(_View):
         return self.core.sweep.steps
 
 
-class Hessian(_View):
+class Hessian(_AtAPoint):
     """∇²y at a point: ``matrix`` over the ``wrt`` inputs, ``gradient`` by input name.
 
     ``result["x1", "x2"]`` is ∂²y/∂x1∂x2 and ``result["x1"]`` that row by input name.
@@ -268,7 +280,7 @@ class Hessian(_View):
         return self._by_input(rows[key])
 
 
-class Hvp(_View):
+class Hvp(_AtAPoint):
     """∇²y·u: ``product`` and ``gradient`` by input name, without forming the Hessian."""
 
     __slots__ = ()
@@ -286,3 +298,48 @@ class Hvp(_View):
     def direction(self) -> ByName:
         """u, by input name."""
         return self._by_input(self.core.direction)
+
+
+class Check(_AtAPoint):
+    """Every method of computing J at a point, each judged against reverse-mode AD: ``agrees``,
+    the ``failed`` methods, and ``methods`` with their matrices and errors."""
+
+    __slots__ = ()
+    _shown = ("agrees", "tol", "failed")
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """The methods that disagree with reverse-mode AD beyond ``tol``."""
+        return tuple(method.key for method in self.core.failures)
+
+
+class Derivatives(_View):
+    """The derivatives as expressions: ``text(k, j)`` is ∂yₖ/∂x_j (j over ``wrt``) as text."""
+
+    __slots__ = ()
+    _shown = ("wrt", "outputs")
+
+    @property
+    def _graph(self) -> Any:
+        return self.core.graph
+
+    @property
+    def outputs(self) -> int:
+        """How many outputs (rows)."""
+        return len(self.core.matrix)
+
+
+class Batch(_View):
+    """Results at many points: ``result["d/dx"]`` is one column's array (an entry per point;
+    NaN where the point failed, its error in ``errors``); ``rows()`` the points as lists."""
+
+    __slots__ = ()
+    _shown = ("columns", "size", "failed")
+
+    @property
+    def failed(self) -> int:
+        """How many points could not be computed."""
+        return len(self.core.errors)
+
+    def __getitem__(self, column: str) -> Any:
+        return dict(zip(self.core.columns, self.core.arrays))[column]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -170,6 +170,13 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _abbreviated(texts: Sequence[str], width: int, shown: int = 4) -> str:
+    """A tuple of texts as a repr: the first ``shown``, each cut to ``width`` characters."""
+    items = [repr(t if len(t) <= width else t[: width - 1] + "…") for t in texts[:shown]]
+    more = [f"… {len(texts) - shown} more"] if len(texts) > shown else []
+    return "(" + ", ".join(items + more) + ("," if len(texts) == 1 else "") + ")"
+
+
 @dataclass(frozen=True)
 class Graph:
     """A function ``y = f(x)`` as a Wengert list, with one or more outputs."""
@@ -178,6 +185,15 @@ class Graph:
     n_inputs: int
     outputs: tuple[Operand, ...]
     sources: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # What the list is, not its nodes: a notebook echoing parse(...) of a 10⁶-term sum
+        # would print megabytes.
+        operations = len(self.nodes) - self.n_inputs
+        return (
+            f"Graph(sources={_abbreviated(self.sources, 60)}, "
+            f"inputs={_abbreviated(self.input_names, 20)}, operations={operations})"
+        )
 
     @cached_property
     def input_names(self) -> tuple[str, ...]:

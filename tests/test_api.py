@@ -129,6 +129,15 @@ def test_core_attributes_read_through() -> None:
             lambda: autodiff.hvp("x^2*y", {"x": 3, "y": 2}, [1, 0]),
             "Hvp(value=18.0, gradient={'x': 12.0, 'y': 9.0}, product={'x': 4.0, 'y': 6.0})",
         ),
+        (
+            lambda: autodiff.check("x^2*y", {"x": 3, "y": 2}),
+            "Check(agrees=True, tol=1e-06, failed=())",
+        ),
+        (lambda: autodiff.differentiate(["x", "y"]), "Derivatives(wrt=('x', 'y'), outputs=2)"),
+        (
+            lambda: autodiff.parse(PAPER_EXPRESSION),
+            "Graph(sources=('log(x1)+x1*x2-sin(x2)',), inputs=('x1', 'x2'), operations=5)",
+        ),
     ],
 )
 def test_reprs_are_short_and_rounded(make: Callable[[], object], expected: str) -> None:
@@ -137,10 +146,14 @@ def test_reprs_are_short_and_rounded(make: Callable[[], object], expected: str) 
 
 def test_long_reprs_are_abbreviated() -> None:
     names = [f"x{k}" for k in range(1, 201)]
-    result = autodiff.gradient("+".join(f"{n}^2" for n in names), dict.fromkeys(names, 1 / 3))
-    text = repr(result)
-    assert text.startswith("Gradient(value=22.22222…, gradient={'x1': 0.6666667…, ")
-    assert text.endswith(", … 196 more})") and len(text) < 150
+    text = "+".join(f"{n}^2" for n in names)
+    result = autodiff.gradient(text, dict.fromkeys(names, 1 / 3))
+    shown = repr(result)
+    assert shown.startswith("Gradient(value=22.22222…, gradient={'x1': 0.6666667…, ")
+    assert shown.endswith(", … 196 more})") and len(shown) < 150
+    graph = repr(result.graph)
+    assert graph.startswith("Graph(sources=('x1^2+x2^2+x3^2+") and len(graph) < 160
+    assert graph.endswith("inputs=('x1', 'x2', 'x3', 'x4', … 196 more), operations=399)")
 
 
 @pytest.mark.parametrize(
@@ -149,6 +162,14 @@ def test_long_reprs_are_abbreviated() -> None:
 )
 def test_numbers_in_reprs(x: float, shown: str) -> None:
     assert results.short_number(x) == shown
+
+
+def test_batch_results_are_columns_by_name() -> None:
+    pytest.importorskip("numpy")
+    batch = autodiff.evaluate_batch("grad", "x*y", {"x": [1.0, 2.0, 3.0]}, {"y": 2})
+    assert repr(batch) == "Batch(columns=['x', 'y', 'value', 'd/dx', … 1 more], size=3, failed=0)"
+    assert batch["d/dy"].tolist() == [1.0, 2.0, 3.0]
+    assert batch.rows()[0] == [1.0, 2.0, 2.0, 2.0, 1.0]
 
 
 def test_numpy_scalars_are_values() -> None:
