@@ -31,6 +31,8 @@ def test_readme_console_examples(command: str, expected: str) -> None:
     result = CliRunner().invoke(app, args[1:])
     actual = "".join(line.rstrip() + "\n" for line in (result.stdout + result.stderr).splitlines())
     assert actual == expected
+    # An example showing an error exits with 1 (math) or 2 (input), never 3 (a bug); else 0.
+    assert result.exit_code in ((1, 2) if "autodiff: error" in expected else (0,))
 
 
 def test_readme_starts_with_the_two_setup_commands() -> None:
