@@ -107,7 +107,7 @@ def _point(at: Mapping[str, Number]) -> dict[str, float]:
 
 
 def _names(wrt: str | Sequence[str] | None) -> list[str] | None:
-    """One input name or several (``"x"`` is ``["x"]``, not ``["x"]`` letter by letter)."""
+    """One input name or several: ``"x1"`` is ``["x1"]``, not split into letters."""
     return [wrt] if isinstance(wrt, str) else None if wrt is None else list(wrt)
 
 
@@ -257,7 +257,7 @@ def vjp(
     wrt: str | Sequence[str] | None = None,
 ) -> Vjp:
     """wᵀJ, the gradient of Σₖ wₖ·yₖ by input name, in one reverse sweep; ``cotangent`` holds
-    one weight per output.
+    one weight per output, in order or as a mapping by output name (``{"y2": 1}``).
 
     >>> vjp(["x*y", "x+y"], {"x": 2, "y": 3}, [1, 10])
     Vjp(outputs=(6.0, 5.0), product={'x': 13.0, 'y': 12.0})
