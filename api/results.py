@@ -106,7 +106,7 @@ class _View:
 
     @property
     def _graph(self) -> Any:
-        return self.core.evaluation.graph
+        return self.core.graph
 
     @property
     def wrt(self) -> tuple[str, ...]:
@@ -121,19 +121,28 @@ class _AtAPoint(_View):
     __slots__ = ()
 
     @property
+    def _primal(self) -> Any:
+        """The core ``Evaluation`` the result was computed from."""
+        return self.core.evaluation
+
+    @property
+    def _graph(self) -> Any:
+        return self._primal.graph
+
+    @property
     def evaluation(self) -> Evaluation:
         """The primal trace at the point."""
-        return Evaluation(self.core.evaluation)
+        return Evaluation(self._primal)
 
     @property
     def value(self) -> float:
         """The function's value (the first output)."""
-        return float(self.core.evaluation.outputs[0])
+        return float(self._primal.outputs[0])
 
     @property
     def outputs(self) -> tuple[float, ...]:
         """y₁ … yₘ."""
-        return self.core.evaluation.outputs
+        return self._primal.outputs
 
 
 class Evaluation(_AtAPoint):
@@ -147,25 +156,17 @@ class Evaluation(_AtAPoint):
         return ("value" if len(self.outputs) == 1 else "outputs", "point")
 
     @property
-    def evaluation(self) -> Evaluation:
-        return self
-
-    @property
-    def value(self) -> float:
-        return float(self.core.outputs[0])
-
-    @property
-    def outputs(self) -> tuple[float, ...]:
-        return self.core.outputs
+    def _primal(self) -> Any:
+        return self.core
 
     @property
     def point(self) -> ByName:
         """The input values, by name."""
-        return ByName(self.core.graph.input_names, self.core.point)
+        return ByName(self._graph.input_names, self.core.point)
 
     @property
     def wrt(self) -> tuple[str, ...]:
-        return self.core.graph.input_names
+        return self._graph.input_names
 
 
 class Jacobian(_AtAPoint):
@@ -318,10 +319,6 @@ class Derivatives(_View):
 
     __slots__ = ()
     _shown = ("wrt", "outputs")
-
-    @property
-    def _graph(self) -> Any:
-        return self.core.graph
 
     @property
     def outputs(self) -> int:
