@@ -59,14 +59,6 @@ def _path_sums(result: Gradient) -> list[float]:
     return path_sums(result.graph, result.partials)[0]
 
 
-def test_path_sums_are_finite_behind_a_zero_factor() -> None:
-    graph = parse(ZERO_TIMES_NAN)
-    result = gradient(graph, {"x1": 0.0})
-    assert result.gradient == (0.0,)
-    assert any(math.isnan(d) for row in result.partials for d in row)  # atan2's, at (0, 0)
-    assert path_sums(graph, result.partials) == [[0.0]]
-
-
 def _underflows(graph: Graph, values: Sequence[float]) -> bool:
     """Whether some value is tiny, or a product, quotient or power of nonzero numbers is 0.
 
@@ -187,3 +179,11 @@ def test_whitespace_and_spelling_do_not_change_the_gradient(
     assert gradient(spaced, at, mode="reverse").gradient == reverse.gradient
     assert gradient(spaced, at, mode="forward").gradient == forward.gradient
     assert evaluate(spaced, at).value == reverse.evaluation.value
+
+
+def test_path_sums_are_finite_behind_a_zero_factor() -> None:
+    graph = parse(ZERO_TIMES_NAN)
+    result = gradient(graph, {"x1": 0.0})
+    assert result.gradient == (0.0,)
+    assert any(math.isnan(d) for row in result.partials for d in row)  # atan2's, at (0, 0)
+    assert path_sums(graph, result.partials) == [[0.0]]
