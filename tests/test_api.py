@@ -18,7 +18,7 @@ from conftest import PAPER_EXPRESSION, PAPER_GRADIENT, PAPER_VALUE
 
 import autodiff
 from autodiff import functions, results
-from autodiff.core.errors import ParseError, PointError, UsageError
+from autodiff.core.errors import DomainError, ParseError, PointError, UsageError
 
 README = Path(__file__).parent.parent / "README.md"
 PAPER_AT = {"x1": 2, "x2": 5}
@@ -239,6 +239,12 @@ def test_numpy_booleans_and_arrays_are_refused() -> None:
             lambda: autodiff.jvp("x", {"x": 1}, {"y": 1}),
             UsageError,
             "jvp(): y is not one of x (argument 'direction')",
+        ),
+        (
+            lambda: autodiff.evaluate("log(x)", {"x": -1}),
+            DomainError,
+            "evaluate(): log is undefined at v₁ = ln v₀ with v₀ = -1: log needs x > 0 "
+            '(from "log(x)" at column 1)',
         ),
     ],
 )
