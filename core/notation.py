@@ -74,6 +74,8 @@ def output_name(graph: Graph, k: int, accent: str = "") -> str:
 
 def const_text(const: Const) -> str:
     text = const.label or format_number(const.value)
+    if text == "0" and math.copysign(1.0, const.value) < 0.0:
+        text = "-0"  # a constant −0 is not 0 (atan2(−0, −1) = −π): show its sign
     return f"({text})" if text.startswith("-") else text
 
 
