@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from .errors import Span
+from .notation import output_stem
 from .primitives import PRIMITIVES, Primitive
 
 INPUT = "input"
@@ -199,6 +200,11 @@ class Graph:
     @cached_property
     def input_names(self) -> tuple[str, ...]:
         return tuple(node.name or "" for node in self.nodes[: self.n_inputs])
+
+    @cached_property
+    def output_stem(self) -> str:
+        """``y``, or another letter when an input is named so (``notation.output_stem``)."""
+        return output_stem(self.input_names, len(self.outputs))
 
     @cached_property
     def program(self) -> tuple[tuple[int, Primitive, int, Any, Any], ...]:
