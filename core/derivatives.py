@@ -9,7 +9,8 @@
 
 Every operator takes ``wrt``: the inputs to differentiate with respect to (default: all; the
 others are held constant). Results are checked: a non-finite derivative raises, naming the
-first node whose local partial blew up.
+first node whose local partial blew up; a finite one that an infinite partial met a zero on its
+way to (0·∞ = 0) comes with a warning naming that node (``core.indeterminate``).
 """
 
 from __future__ import annotations

@@ -113,6 +113,21 @@ def _may_hide(graph: Graph, partials: Partials, bars: Sequence[Sequence[float]])
     return False
 
 
+def _infinite_partial(
+    graph: Graph, i: int, ks: list[int], row: tuple[float, ...], second: tuple[float, ...] | None
+) -> str:
+    """``∂v₂/∂v₁ = inf`` for the first non-finite partial of node ``i`` through the operands
+    ``ks`` (first partials, then second ones); empty when they are all finite."""
+    for k in ks:
+        if not math.isfinite(row[k]):
+            return f"{partial_symbol(graph, i, k)} = {row[k]!r}"
+    if second is not None:
+        for pair in live_pairs(ks, len(graph.nodes[i].operands)):
+            if not math.isfinite(second[pair]):
+                return f"a second partial of {var(graph, i)} is {second[pair]!r}"
+    return ""
+
+
 def hidden_infinities(
     graph: Graph,
     partials: Partials,
@@ -136,14 +151,8 @@ def hidden_infinities(
     rows, values = partials.rows, partials.values
     found = []
     for i, ks in live_edges(graph, inputs, nodes):
-        bad = [k for k in ks if not math.isfinite(rows[i][k])]
-        if bad:
-            what = f"{partial_symbol(graph, i, bad[0])} = {rows[i][bad[0]]!r}"
-        elif seconds is not None:
-            pairs = live_pairs(ks, len(graph.nodes[i].operands))
-            bad = [seconds[i][p] for p in pairs if not math.isfinite(seconds[i][p])]
-            what = f"a second partial of {var(graph, i)} is {bad[0]!r}" if bad else ""
-        if bad:
+        what = _infinite_partial(graph, i, ks, rows[i], None if seconds is None else seconds[i])
+        if what:
             message = (
                 f"{what} at {describe_node(graph, i, values)} was multiplied by 0 on its way "
                 "to the result (0·∞ is taken as 0): the derivative may be wrong"

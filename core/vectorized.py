@@ -386,16 +386,15 @@ def _derived(
         if mode == "auto":
             mode = "reverse" if command == "grad" else advise(graph, len(wrt_ids)).choice
         matrix = _jacobian_arrays(graph, partials, wrt_ids, mode, size)
-        hidden = _hidden_rows(graph, partials, wrt_ids, size)
-        return arrays + [entry for row in matrix for entry in row], hidden
-    if command == "jvp":
+        arrays += [entry for row in matrix for entry in row]
+    elif command == "jvp":
         dots = tangent_arrays(graph, partials, _spread(direction, wrt_ids, n))
-        hidden = _hidden_rows(graph, partials, wrt_ids, size)
-        return arrays + [_output(dots, o, size) for o in graph.outputs], hidden
-    if command == "vjp":
+        arrays += [_output(dots, o, size) for o in graph.outputs]
+    elif command == "vjp":
         bars = adjoint_arrays(graph, partials, [float(w) for w in cotangent])
-        hidden = _hidden_rows(graph, partials, wrt_ids, size)
-        return arrays + [bars[j] for j in wrt_ids], hidden
+        arrays += [bars[j] for j in wrt_ids]
+    if command in ("grad", "jacobian", "jvp", "vjp"):
+        return arrays, _hidden_rows(graph, partials, wrt_ids, size)
     if command not in ("hessian", "hvp"):
         raise ValueError(f"no batch form for {command!r}")
     seconds = second_partial_arrays(graph, values)
