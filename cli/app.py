@@ -438,7 +438,7 @@ def vjp(
     names = _wrt(wrt)
 
     def w(graph: Any) -> list[float]:
-        outputs = tuple(f"y{k + 1}" for k in range(len(graph.outputs)))
+        outputs = tuple(f"{graph.output_stem}{k + 1}" for k in range(len(graph.outputs)))
         return _vector(cotangent, "--cotangent", outputs)
 
     def compute(graph: Any, point: dict[str, float]) -> Any:

@@ -108,7 +108,8 @@ class GraphBuilder:
         return node_id
 
     def binary(self, op: str, a: Operand, b: Operand, start: int, end: int) -> Operand:
-        # Keys compare constants by value and label, so `2*x` written twice is one node.
+        # Keys compare constants by bits and label (see Const), so `2*x` written twice is one
+        # node but `atan2(0, x)` and `atan2(-0, x)` are two.
         key = (op, a, b)
         node_id = self._shared.get(key)
         if node_id is not None:

@@ -384,17 +384,18 @@ def to_python(program: Program) -> str:
     graph = program.graph
     single = len(graph.outputs) == 1
     params = ", ".join(f"{p}: float" for p in program.parameters)
-    names = ", ".join(f"dy/d{n}" for n in graph.input_names)
+    y = graph.output_stem
+    names = ", ".join(f"d{y}/d{n}" for n in graph.input_names)
     if single:
         returns = "tuple[float, tuple[float, ...]]"
-        doc = f'"""Return y = {_quoted(graph.sources[0])} and its gradient ({names})."""'
+        doc = f'"""Return {y} = {_quoted(graph.sources[0])} and its gradient ({names})."""'
     else:
         returns = "tuple[tuple[float, ...], tuple[tuple[float, ...], ...]]"
-        doc = '"""Return the values (y1, ..., ym) and the Jacobian, one row per output."""'
+        doc = f'"""Return the values ({y}1, ..., {y}m) and the Jacobian, one row per output."""'
     body = ["    " + doc, "    # primal trace"]
     body += [f"    {s.target} = {s.expression}" for s in program.primal]
     for sweep in program.sweeps:
-        label = "adjoint trace" if single else f"adjoint trace of y{sweep.output + 1}"
+        label = "adjoint trace" if single else f"adjoint trace of {y}{sweep.output + 1}"
         body.append(f"    # {label}")
         body += [
             f"    {s.target} {'+=' if s.accumulate else '='} {s.expression}" for s in sweep.steps
@@ -422,13 +423,16 @@ def to_c(program: Program) -> str:
     n, m = graph.n_inputs, len(graph.outputs)
     single = m == 1
     params = ", ".join(f"double {p}" for p in program.parameters)
-    names = ", ".join(f"dy/d{x}" for x in graph.input_names)
+    y = graph.output_stem
+    names = ", ".join(f"d{y}/d{x}" for x in graph.input_names)
     if single:
         signature = f"double {program.name}({params}, double grad[{n}])"
-        doc = f"/* Return y = {_quoted(graph.sources[0])}; store its gradient ({names}) in grad. */"
+        source = _quoted(graph.sources[0])
+        doc = f"/* Return {y} = {source}; store its gradient ({names}) in grad. */"
     else:
+        # The C array y holds the values whatever the outputs are called (an input y is renamed).
         signature = f"void {program.name}({params}, double y[{m}], double jacobian[{m}][{n}])"
-        doc = "/* Store the values (y1, ..., ym) in y and the Jacobian, one row per output. */"
+        doc = f"/* Store the values ({y}1, ..., {y}m) in y and the Jacobian, one row per output. */"
     body = ["    /* primal trace */"]
     body += [f"    const double {s.target} = {s.expression};" for s in program.primal]
     for sweep in program.sweeps:
@@ -437,7 +441,7 @@ def to_c(program: Program) -> str:
             body.append("    /* adjoint trace */")
         else:
             body.append(f"    y[{sweep.output}] = {program.outputs[sweep.output]};")
-            body.append(f"    {{   /* adjoint trace of y{sweep.output + 1} */")
+            body.append(f"    {{   /* adjoint trace of {y}{sweep.output + 1} */")
         for s in sweep.steps:
             if s.accumulate:
                 body.append(f"{indent}{s.target} += {s.expression};")

@@ -9,7 +9,8 @@
 
 Every operator takes ``wrt``: the inputs to differentiate with respect to (default: all; the
 others are held constant). Results are checked: a non-finite derivative raises, naming the
-first node whose local partial blew up.
+first node whose local partial blew up; a finite one that an infinite partial met a zero on its
+way to (0·∞ = 0) comes with a warning naming that node (``core.indeterminate``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Literal
 
 from .errors import NonFiniteError, PointError, UsageError
 from .graph import Const, Graph, Operand
+from .indeterminate import hidden_infinities
 from .notation import BAR, DOT, describe_node, partial_symbol, var
 from .sweeps import (
     AdjointStep,
@@ -394,7 +396,9 @@ def jacobian(
         raise ValueError(f"unknown mode {mode!r}")
     entries = [d for row in matrix for d in row]
     _check_finite(graph, values, [("first", partials)], entries, sweeps)
-    return replace(result, warnings=_warnings(evaluation))
+    bars = [vector for kind, vector in sweeps if kind == "adjoint"]
+    hidden = hidden_infinities(graph, partials, columns, graph.outputs, bars=bars)
+    return replace(result, warnings=_warnings(evaluation) + hidden)
 
 
 def gradient(
@@ -443,7 +447,9 @@ def jvp(
     _check_finite(graph, evaluation.values, [("first", partials)], product, [("tangent", dots)])
     sweep = ForwardPass(tuple(seed), tuple(dots))
     u = tuple(float(u) for u in direction)
-    return Jvp(evaluation, columns, u, product, sweep, _warnings(evaluation))
+    seeded = [j for j in columns if seed[j] != 0.0]
+    hidden = hidden_infinities(graph, partials, seeded, graph.outputs)
+    return Jvp(evaluation, columns, u, product, sweep, _warnings(evaluation) + hidden)
 
 
 def vjp(
@@ -469,7 +475,9 @@ def vjp(
     product = tuple(bars[j] for j in columns)
     _check_finite(graph, evaluation.values, [("first", partials)], product, [("adjoint", bars)])
     sweep = ReversePass(weights, tuple(bars), tuple(steps))
-    return Vjp(evaluation, columns, weights, product, sweep, _warnings(evaluation))
+    weighted = [o for o, w in zip(graph.outputs, weights) if w != 0.0]
+    hidden = hidden_infinities(graph, partials, columns, weighted)
+    return Vjp(evaluation, columns, weights, product, sweep, _warnings(evaluation) + hidden)
 
 
 # --- second order --------------------------------------------------------------------------------
@@ -508,9 +516,9 @@ def hessian(graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = N
         (abs(matrix[r][c] - matrix[c][r]) for r in range(len(columns)) for c in range(r)),
         default=0.0,
     )
-    return Hessian(
-        evaluation, columns, grad, matrix, tuple(passes), asymmetry, _warnings(evaluation)
-    )
+    hidden = hidden_infinities(graph, partials, columns, graph.outputs, seconds=seconds)
+    warnings = _warnings(evaluation) + hidden
+    return Hessian(evaluation, columns, grad, matrix, tuple(passes), asymmetry, warnings)
 
 
 def hvp(
@@ -530,4 +538,6 @@ def hvp(
     tables = [("first", partials), ("second", seconds)]
     sweeps = [("tangent", sweep.dots), ("adjoint", sweep.bars)]
     _check_finite(graph, evaluation.values, tables, [*grad, *product], sweeps)
-    return Hvp(evaluation, columns, sweep.direction, grad, product, sweep, _warnings(evaluation))
+    hidden = hidden_infinities(graph, partials, columns, graph.outputs, seconds=seconds)
+    warnings = _warnings(evaluation) + hidden
+    return Hvp(evaluation, columns, sweep.direction, grad, product, sweep, warnings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import math
+import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from .errors import Span
+from .notation import output_stem
 from .primitives import PRIMITIVES, Primitive
 
 INPUT = "input"
@@ -48,12 +50,28 @@ INLINE = {"mul": MUL, "add": ADD, "sub": SUB, "div": DIV, "neg": NEG}
 UNARY_FORMS = {"x": B_OF_X, "-x": B_NEG_OF_X, "ans": B_OUTPUT}
 
 
-@dataclass(frozen=True, slots=True)
+_bits = struct.Struct("<d").pack
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Const:
-    """A numeric constant written inline in an operation (``v₁ = 2 × v₀``)."""
+    """A numeric constant written inline in an operation (``v₁ = 2 × v₀``).
+
+    Two constants are equal when they have the same bits (and label), not when they compare
+    equal as floats: ``0`` and ``-0`` are different constants (``atan2(-0, -1)`` is −π), and a
+    NaN equals itself. The builder shares a subexpression only between equal constants.
+    """
 
     value: float
     label: str | None = None  # "π", "e": how to print it when not as a number
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Const:
+            return NotImplemented
+        return self.label == other.label and _bits(self.value) == _bits(other.value)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((_bits(self.value), self.label))
 
 
 Operand = int | Const
@@ -198,6 +216,11 @@ class Graph:
     @cached_property
     def input_names(self) -> tuple[str, ...]:
         return tuple(node.name or "" for node in self.nodes[: self.n_inputs])
+
+    @cached_property
+    def output_stem(self) -> str:
+        """``y``, or another letter when an input is named so (``notation.output_stem``)."""
+        return output_stem(self.input_names, len(self.outputs))
 
     @cached_property
     def program(self) -> tuple[tuple[int, Primitive, int, Any, Any], ...]:

@@ -7,6 +7,7 @@ everywhere. Text is produced in Unicode; ``to_ascii`` maps it to ``v-1``, ``vdot
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -66,14 +67,31 @@ def seed_name(name: str, accent: str = DOT) -> str:
     return name[:1] + accent + name[1:]
 
 
+def output_stem(input_names: Sequence[str], m: int) -> str:
+    """What the ``m`` outputs are called: ``y`` (``y₁ … yₘ``, ``y1 … ym`` in ASCII), unless an
+    input already has one of those names (Rosenbrock's ``(1-x)^2 + 100*(y-x^2)^2`` would print
+    ``∂y/∂y``); then the first free one of ``f``, ``g``, ``h``, ``y_``, ``y__``, … An input
+    ``y`` beside outputs ``y₁ … yₘ`` is no clash (``∂y₂/∂y``, ``ȳ`` against ``ȳ₂``).
+
+    Every printer reads it through ``Graph.output_stem`` (computed once per graph)."""
+    taken = set(input_names)
+    for stem in itertools.chain("yfgh", ("y" + "_" * i for i in itertools.count(1))):
+        names = {stem} if m == 1 else {f"{stem}{k}" for k in range(1, m + 1)}
+        if taken.isdisjoint(names):
+            return stem
+    raise AssertionError("unreachable: the candidates never run out")
+
+
 def output_name(graph: Graph, k: int, accent: str = "") -> str:
-    """``y`` for a single output, ``y₁ … yₘ`` for several."""
-    base = "y" + accent
+    """``y`` for a single output, ``y₁ … yₘ`` for several (see ``output_stem``)."""
+    base = graph.output_stem + accent
     return base if len(graph.outputs) == 1 else base + str(k + 1).translate(_SUBSCRIPT)
 
 
 def const_text(const: Const) -> str:
     text = const.label or format_number(const.value)
+    if text == "0" and math.copysign(1.0, const.value) < 0.0:
+        text = "-0"  # a constant −0 is not 0 (atan2(−0, −1) = −π): show its sign
     return f"({text})" if text.startswith("-") else text
 
 

@@ -34,7 +34,7 @@ COMMANDS = ("eval", "grad", "jacobian", "jvp", "vjp", "hessian", "hvp")
 
 def output_names(graph: Graph) -> list[str]:
     m = len(graph.outputs)
-    return ["value"] if m == 1 else [f"y{k + 1}" for k in range(m)]
+    return ["value"] if m == 1 else [f"{graph.output_stem}{k + 1}" for k in range(m)]
 
 
 def columns(command: str, graph: Graph, wrt: Sequence[int]) -> list[str]:
@@ -48,7 +48,8 @@ def columns(command: str, graph: Graph, wrt: Sequence[int]) -> list[str]:
     if command == "grad":
         return head + [f"d/d{x}" for x in by]
     if command == "jacobian":
-        return head + [f"dy{k + 1}/d{x}" for k in range(len(outputs)) for x in by]
+        y = graph.output_stem
+        return head + [f"d{y}{k + 1}/d{x}" for k in range(len(outputs)) for x in by]
     if command == "jvp":
         return head + (["jvp"] if len(outputs) == 1 else [f"jvp_{y}" for y in outputs])
     if command == "vjp":

@@ -10,6 +10,7 @@ and one adjoint loop.
 A product with a zero factor contributes exactly zero, even when the other factor is infinite
 or NaN (0·∞ = 0): the derivative of ``x1 + sqrt(x2)`` with respect to ``x1`` at ``x2 = 0`` is 1,
 not NaN, and both modes agree on ``x2*sqrt(x1)`` at the origin (0, not an error in one of them).
+Where such a zero was computed rather than structural, ``core.indeterminate`` warns.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Diagnostic:
     message: str
     node: int | None = None
     span: Span | None = None
-    kind: str = "overflow"  # "overflow" or "kink"
+    kind: str = "overflow"  # "overflow", "kink" or "indeterminate" (core.indeterminate)
 
 
 @dataclass(frozen=True, slots=True)

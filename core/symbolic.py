@@ -199,7 +199,15 @@ def primal_terms(graph: Graph, e: Expressions) -> list[int]:
 def operand_terms(
     e: Expressions, terms: Sequence[int], operands: Sequence[int | Const]
 ) -> list[int]:
-    return [terms[a] if isinstance(a, int) else e.const(a.value, a.label) for a in operands]
+    return [terms[a] if isinstance(a, int) else _const_term(e, a) for a in operands]
+
+
+def _const_term(e: Expressions, const: Const) -> int:
+    if const.value == 0.0 and math.copysign(1.0, const.value) < 0.0:
+        # Expressions makes -0 and 0 one term, but the graph's -0 is another constant
+        # (atan2(-0, -1) is -pi): written as -(0) it keeps its sign in generated code.
+        return e.raw("neg", e.const(0.0))
+    return e.const(const.value, const.label)
 
 
 def _nothing_to_differentiate(graph: Graph) -> None:

@@ -3,9 +3,10 @@
 The rules come from the one primitive table, built against NumPy's elementary functions
 (``build_table(NumpyMath)``), so nothing is written twice. The array sweeps skip the per-element
 bookkeeping of the scalar ones (zero skipping, domain checks); instead, every point whose
-result is not finite is recomputed by the scalar path, which either raises the exact error the
-single-point command gives or applies the 0·∞ = 0 convention. So a batch gives the same numbers
-and the same errors as one call per point, at array speed.
+result is not finite, where some node overflowed, that sits on a kink, or where an infinite
+partial lies on a path to the result is recomputed by the scalar path, which raises the exact
+error the single-point command gives, or applies the 0·∞ = 0 convention and warns as it does.
+So a batch gives the same numbers, errors and warnings as one call per point, at array speed.
 
 NumPy is imported only here, and this module only for batches.
 """
@@ -23,6 +24,7 @@ import numpy as np
 from .derivatives import JacobianMode, advise, resolve_wrt
 from .errors import AutodiffError, MathError, PointError
 from .graph import Const, Graph
+from .indeterminate import live_edges, live_pairs
 from .primitives import Primitive, build_table, pair_index
 from .records import columns, compute, record
 from .sweeps import Diagnostic
@@ -289,13 +291,14 @@ def evaluate_batch(
             pass  # a property of that point (a value out of range), reported with its row below
     wrt_ids = resolve_wrt(graph, wrt)
     with np.errstate(all="ignore"):
-        values, raw = _batch_arrays(
+        values, raw, hidden = _batch_arrays(
             command, graph, inputs, size, mode, wrt_ids, direction, cotangent
         )
         arrays = [_full(a, size) for a in raw]
         kinked = _kink_rows(graph, values, size) if command != "eval" else np.zeros(size, bool)
         batch = Batch(columns(command, graph, wrt_ids), arrays)
-        _recheck(request, batch, kinked)
+        overflowed = _overflow_rows(graph, values, size)
+        _recheck(request, batch, kinked | hidden | overflowed)
         return batch
 
 
@@ -312,6 +315,36 @@ def _kink_rows(graph: Graph, values: Sequence[Value], size: int) -> Array:
     return rows
 
 
+def _overflow_rows(graph: Graph, values: Sequence[Value], size: int) -> Array:
+    """The points where some node's value overflowed to inf (or nan) even if the result did
+    not (``1/(x*x)`` at 1e200): the scalar path warns there, or raises, as one point does."""
+    total = np.zeros(size)
+    for value in values[graph.n_inputs :]:
+        total += value
+    return ~np.isfinite(total)
+
+
+def _hidden_rows(
+    graph: Graph,
+    partials: Sequence[tuple[Value, ...]],
+    wrt_ids: tuple[int, ...],
+    size: int,
+    seconds: Sequence[tuple[Value, ...]] | None = None,
+) -> Array:
+    """The points where an infinite (or NaN) partial lies on a path from the ``wrt`` inputs to
+    the outputs: a finite result there may hide 0·∞, which the scalar path reports
+    (``core.indeterminate``). A sum over those partials is not finite exactly there."""
+    total = np.zeros(size)
+    outputs = [o for o in graph.outputs if type(o) is int]
+    for i, ks in live_edges(graph, wrt_ids, outputs):
+        for k in ks:
+            total += partials[i][k]
+        if seconds is not None:
+            for pair in live_pairs(ks, len(graph.nodes[i].operands)):
+                total += seconds[i][pair]
+    return ~np.isfinite(total)
+
+
 def _batch_arrays(
     command: str,
     graph: Graph,
@@ -321,12 +354,14 @@ def _batch_arrays(
     wrt_ids: tuple[int, ...],
     direction: Sequence[float],
     cotangent: Sequence[float],
-) -> tuple[list[Value], list[Value]]:
-    """Every node's value, and one array (or float) per column of ``records.columns``."""
+) -> tuple[list[Value], list[Value], Array]:
+    """Every node's value, one array (or float) per column of ``records.columns``, and the
+    points that may hide 0·∞ (``_hidden_rows``)."""
     values = primal_arrays(graph, inputs)
-    return values, _derived(
+    raw, hidden = _derived(
         command, graph, values, inputs, size, mode, wrt_ids, direction, cotangent
     )
+    return values, raw, hidden
 
 
 def _derived(
@@ -339,26 +374,29 @@ def _derived(
     wrt_ids: tuple[int, ...],
     direction: Sequence[float],
     cotangent: Sequence[float],
-) -> list[Value]:
+) -> tuple[list[Value], Array]:
     n = graph.n_inputs
     arrays = [*inputs, *(_output(values, o, size) for o in graph.outputs)]
     if command == "eval":
-        return arrays
+        return arrays, np.zeros(size, bool)
     partials = partial_arrays(graph, values)
     if command in ("grad", "jacobian"):
         if mode == "auto":
             mode = "reverse" if command == "grad" else advise(graph, len(wrt_ids)).choice
         matrix = _jacobian_arrays(graph, partials, wrt_ids, mode, size)
-        return arrays + [entry for row in matrix for entry in row]
-    if command == "jvp":
+        arrays += [entry for row in matrix for entry in row]
+    elif command == "jvp":
         dots = tangent_arrays(graph, partials, _spread(direction, wrt_ids, n))
-        return arrays + [_output(dots, o, size) for o in graph.outputs]
-    if command == "vjp":
+        arrays += [_output(dots, o, size) for o in graph.outputs]
+    elif command == "vjp":
         bars = adjoint_arrays(graph, partials, [float(w) for w in cotangent])
-        return arrays + [bars[j] for j in wrt_ids]
+        arrays += [bars[j] for j in wrt_ids]
+    if command in ("grad", "jacobian", "jvp", "vjp"):
+        return arrays, _hidden_rows(graph, partials, wrt_ids, size)
     if command not in ("hessian", "hvp"):
         raise ValueError(f"no batch form for {command!r}")
     seconds = second_partial_arrays(graph, values)
+    hidden = _hidden_rows(graph, partials, wrt_ids, size, seconds)
     if command == "hvp":
         seeds = [_spread(direction, wrt_ids, n)]
     else:
@@ -369,9 +407,9 @@ def _derived(
     ]
     arrays += [passes[0][0][j] for j in wrt_ids] if passes else []
     if command == "hvp":
-        return arrays + [passes[0][1][j] for j in wrt_ids]
+        return arrays + [passes[0][1][j] for j in wrt_ids], hidden
     # Entry (a, b) of H is the v̄̇ of input a in the pass seeded with input b.
-    return arrays + [p[1][i] for i in wrt_ids for p in passes]
+    return arrays + [p[1][i] for i in wrt_ids for p in passes], hidden
 
 
 def _spread(direction: Sequence[float], columns: tuple[int, ...], n: int) -> list[Value]:

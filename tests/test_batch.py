@@ -163,3 +163,29 @@ def test_missing_numpy_is_a_clear_message(monkeypatch: pytest.MonkeyPatch, tmp_p
     path = points_file(tmp_path, [(1.0, 2.0)])
     code, _, err = run("eval", "x1*x2", "--points", path)
     assert code == 2 and "--points needs NumPy" in err
+
+
+@pytest.mark.parametrize("command", ["eval", "grad", "hessian"])
+def test_an_overflow_warns_and_strict_fails_as_for_one_point(tmp_path: Path, command: str) -> None:
+    # Issue 13: x*x overflows at 1e200 but 1/(x*x) is a finite 0, so the batch never looked
+    # at that point again: no warning, and exit 0 under --strict where one point exits 1.
+    path = points_file(tmp_path, [(1e200,), (1.0,)], header="x")
+    single = run(command, "1/(x*x)", "--at", "x=1e200", "--strict")
+    assert single[0] == 1 and "gives inf (IEEE overflow)" in single[2]
+    code, out, err = run(command, "1/(x*x)", "--points", path, "-F", "csv")
+    assert code == 0 and out.splitlines()[1].startswith("1e+200,0.0")
+    assert err == (
+        f"autodiff: warning: line 2 of {path}: v₁ = v₀ × v₀ with v₀ = 1e+200 gives inf "
+        "(IEEE overflow)\n"
+    )
+    code, out, err = run(command, "1/(x*x)", "--points", path, "-F", "csv", "--strict")
+    assert code == 1 and f"line 2 of {path}: v₁ = v₀ × v₀" in err and "(--strict)" in err
+    assert run(command, "1/(x*x)", "--points", path, "-F", "csv", "--quiet")[::2] == (0, "")
+
+
+def test_an_overflow_that_is_an_error_for_one_point_is_one_in_a_batch(tmp_path: Path) -> None:
+    # exp(1000) raises for one point (exit 1); the batch's 1/(1+inf) = 0 hid it.
+    path = points_file(tmp_path, [(1000.0,)], header="x")
+    assert run("eval", "1/(1+exp(x))", "--at", "x=1000")[0] == 1
+    code, _, err = run("eval", "1/(1+exp(x))", "--points", path)
+    assert code == 1 and f"line 2 of {path}: overflow at v₁ = exp v₀" in err

@@ -127,6 +127,15 @@ def test_several_outputs_give_the_jacobian() -> None:
     assert rows == expected.matrix
 
 
+def test_a_negative_zero_constant_keeps_its_sign() -> None:
+    # Issue 13: -0 was written 0.0, so the generated atan2(-0.0, x) gave π instead of −π.
+    graph = parse("atan2(0,x)+atan2(-0,x)")
+    source = generate(graph, "python")
+    assert "math.atan2(-0.0, v0)" in source
+    assert load(source)(-1.0) == (0.0, (0.0,))
+    assert "atan2(-0.0, v0)" in generate(graph, "c")
+
+
 def test_runs_without_this_package(tmp_path: Path) -> None:
     """The generated module needs only the standard library: run it in an isolated Python."""
     module = tmp_path / "generated.py"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from conftest import PAPER_EXPRESSION
 
@@ -49,6 +51,36 @@ def test_constants_inline_and_folded() -> None:
     # (3-1)^2*pi folds to one constant written inline in the sum
     assert texts[-1].startswith("v₂ = v₁ + 12.566")
     assert listing(parse("-3*x"))[1] == "v₁ = (-3) × v₀"
+
+
+def test_signed_zero_constants_are_different_nodes() -> None:
+    # Issue 13: -0.0 == 0.0 in Python, so atan2(-0, x) was shared with atan2(0, x): 2π, not 0.
+    graph = parse("atan2(0,x)+atan2(-0,x)")
+    assert listing(graph)[1:] == ["v₁ = atan2(0, v₀)", "v₂ = atan2((-0), v₀)", "v₃ = v₁ + v₂"]
+    assert evaluate(graph, {"x": -1}).value == 0.0
+    assert listing(parse("atan2(0,x)+atan2(0.0,x)"))[2] == "v₂ = v₁ + v₁"  # same bits: shared
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("atan2(-0.0, -1)", -math.pi),
+        ("atan2(-0, -1)", -math.pi),  # -0 is neg(0), folded to -0.0
+        ("atan2(0*-1, x)", -math.pi),  # folded products keep the sign of zero
+        ("atan2(-(0), x) + atan2(0*-1, x)", -2 * math.pi),  # two -0s: one node
+        ("atan2(0, x) - atan2(-0, x)", 2 * math.pi),
+    ],
+)
+def test_folding_keeps_the_sign_of_zero(text: str, expected: float) -> None:
+    assert evaluate(parse(text), {"x": -1} if "x" in text else {}).value == expected
+
+
+def test_constants_are_equal_only_with_the_same_bits() -> None:
+    assert Const(0.0) != Const(-0.0)
+    assert Const(2.0) == Const(2.0) and hash(Const(2.0)) == hash(Const(2.0))
+    assert Const(math.pi, "π") != Const(math.pi)
+    nan = float("nan")
+    assert Const(nan) == Const(nan) and hash(Const(nan)) == hash(Const(float("nan")))
 
 
 def test_constant_expression_has_no_nodes() -> None:

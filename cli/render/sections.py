@@ -206,7 +206,8 @@ def build(command: str, result: Any, options: RenderOptions, advise: bool = Fals
         traces = [wengert_section(graph, evaluation)]
     elif command == "grad":
         traces = _first_order_traces(result)
-        _append(summary, [f"∂y/∂{x}" for x in result.wrt_names], result.gradient)
+        y = output_name(graph, 0)
+        _append(summary, [f"∂{y}/∂{x}" for x in result.wrt_names], result.gradient)
     elif command == "jacobian":
         traces = _first_order_traces(result)
         if advise and result.cost is not None:
@@ -227,7 +228,7 @@ def build(command: str, result: Any, options: RenderOptions, advise: bool = Fals
         passes = result.passes if command == "hessian" else [result.sweep]
         traces = [wengert_section(graph, evaluation)]
         traces += [second_order_section(evaluation, p) for p in passes]
-        _append(summary, [f"∂y/∂{x}" for x in names], result.gradient)
+        _append(summary, [f"∂{output_name(graph, 0)}/∂{x}" for x in names], result.gradient)
         if command == "hvp":
             _append(summary, [f"(H·u) {x}" for x in names], result.product)
         else:

@@ -245,9 +245,10 @@ def derivative_lines(derivatives: Derivatives, max_size: int) -> list[str]:
     graph = derivatives.graph
     expressions = _with_latex_names(derivatives.expressions)
     several = len(graph.outputs) > 1
+    y = graph.output_stem
     lines = []
     for entry, term in zip(derivatives.entries(max_size), derivatives.roots()):
-        output = f"y_{{{entry.output + 1}}}" if several else "y"
+        output = f"{y}_{{{entry.output + 1}}}" if several else y
         if entry.text is None:
             text = r"\mbox{" + latex.escape_text(_too_long(entry.operations, max_size)) + "}"
         else:
