@@ -135,6 +135,12 @@ def _sigmoid_slope(x: float) -> float:
     return z / ((1.0 + z) * (1.0 + z))
 
 
+def _tanh_slope(x: float) -> float:
+    """tanh'(x) = sech² x = 4σ'(2x): the textbook 1 − tanh² x is 0 from |x| ≈ 19 on."""
+    z = math.exp(-2.0 * abs(x))
+    return 4.0 * z / ((1.0 + z) * (1.0 + z))
+
+
 def _exponent(x: float) -> int:
     """The k with |x| = f·2ᵏ, ½ ≤ f < 1 (0 for x = 0)."""
     return math.frexp(x)[1]
@@ -183,6 +189,7 @@ class ScalarMath:
     sigmoid = staticmethod(_sigmoid)
     softplus = staticmethod(_softplus)
     sigmoid_slope = staticmethod(_sigmoid_slope)
+    tanh_slope = staticmethod(_tanh_slope)
     exponent = staticmethod(_exponent)
     ldexp = staticmethod(_ldexp)  # safe
     where = staticmethod(_where)
@@ -347,9 +354,10 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         return m.where(by_division, m.div(ans, x), m.powi(x, y - 1.0))
 
     def pow_dx(x: Any, y: Any, ans: Any) -> Any:
-        # y·x^y/x: for |y| < 1 multiply by y first, lest x^y/x overflow at a subnormal x.
-        small_y = normal_output(x, ans) & (abs(y) < 1.0)
-        general = m.where(small_y, m.div(y * ans, x), y * pow_power(x, y, ans))
+        # y·x^(y − 1), or (y·x^y)/x: y first, lest x^y/x overflow at a subnormal x and a tiny y
+        # (y·x^y cannot overflow where the result does not: x^y normal and huge y mean x ≈ 1).
+        by_division = normal_output(x, ans) & rounds_minus(y, 1.0)
+        general = m.where(by_division, m.div(y * ans, x), y * m.powi(x, y - 1.0))
         return m.where(y == 0.0, 0.0, general)
 
     def pow_dy(x: Any, y: Any, ans: Any) -> Any:
@@ -572,9 +580,9 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "tanh",
             m.tanh,
-            # sech² x = 4σ'(2x), not 1 − tanh² x, which cancels as tanh x → ±1 (0 from |x| ≈ 19).
-            (lambda x, a: 4.0 * m.sigmoid_slope(2.0 * x),),
-            (lambda x, a: -8.0 * a * m.sigmoid_slope(2.0 * x),),
+            # sech² x, not 1 − tanh² x, which cancels as tanh x → ±1 (0 from |x| ≈ 19).
+            (of_argument(m.tanh_slope),),
+            (lambda x, a: -2.0 * a * m.tanh_slope(x),),
             "tanh {0}",
             ("1 − tanh² {0}",),
         ),
@@ -612,7 +620,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             m.sigmoid,
             # σ' = σ(x)·σ(−x) and σ'' = −σ'·tanh(x/2), not σ(1 − σ) and σ'(1 − 2σ), which
             # cancel: 1 − σ is 0 from x ≈ 37 on, 1 − 2σ loses digits near 0.
-            (lambda x, a: m.sigmoid_slope(x),),
+            (of_argument(m.sigmoid_slope),),
             (lambda x, a: -m.sigmoid_slope(x) * m.tanh(0.5 * x),),
             "sigmoid {0}",
             ("sigmoid {0}·(1 − sigmoid {0})",),
