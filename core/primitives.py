@@ -293,8 +293,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         return a_, b_, m.hypot(a_, b_), k
 
     def unscale(p: Any, q: Any, denominator: Any, k: Any) -> Any:
-        """p·q/denominator·2ᵏ for |p|, |q| ≤ 3 (the larger ≥ ½), rounded once at the end: each
-        factor is raised by 2³⁰⁰ first (exactly, even if subnormal), so nothing underflows."""
+        """p·q/denominator·2ᵏ for |p|, |q| ≤ 3, rounded once at the end: each factor is raised
+        by 2³⁰⁰ first (exactly, even if subnormal), so p·q underflows only where the result does."""
         raised = m.ldexp(p, 300) * m.ldexp(q, 300)
         return m.ldexp(m.div(raised, denominator), k - 600)
 
