@@ -499,6 +499,23 @@ def test_batch_partials_match_scalar_partials_at_the_extremes(name: str) -> None
     assert found == []
 
 
+def test_a_batch_in_the_tails_gives_the_single_point_numbers() -> None:
+    """--points at extreme points: the same Jacobian as one call per point, to an ulp."""
+    from autodiff.core.records import compute, record
+    from autodiff.core.vectorized import evaluate_batch
+    from autodiff.grammar.build import parse
+
+    graph = parse(["sigmoid(x)", "tanh(y)", "atan2(x, y)", "expm1(-abs(x))", "hypot(x, y)"])
+    points = [(40.0, 20.0), (-40.0, -20.0), (1e200, 1e200), (-1e-300, 1e-310), (700.0, -700.0)]
+    xs, ys = (np.array(column) for column in zip(*points))
+    batch = evaluate_batch("jacobian", graph, {"x": xs, "y": ys}, {})
+    assert not batch.errors
+    for (x, y), got in zip(points, batch.rows()):
+        want = record("jacobian", compute("jacobian", graph, {"x": x, "y": y}))
+        assert len(got) == len(want)
+        assert all(_same_float(g, w) for g, w in zip(got, want)), (x, y, got, want)
+
+
 # --- the issue's examples, through the command line --------------------------------------------
 
 runner = CliRunner()
