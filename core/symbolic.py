@@ -57,6 +57,11 @@ def _one_minus_square(e: Expressions, x: int) -> int:
     return e.mul(e.sub(_one(e), x), e.add(_one(e), x))
 
 
+def _tanh_slope(e: Expressions, x: int) -> int:
+    u = e.mul(e.const(2.0), x)
+    return e.mul(e.mul(e.const(4.0), e.apply("sigmoid", u)), e.apply("sigmoid", e.neg(u)))
+
+
 def _atan2_partial(e: Expressions, numerator: int, y: int, x: int) -> int:
     """numerator/(y² + x²) as numerator/h/h for h = hypot(y, x)."""
     h = e.apply("hypot", y, x)
@@ -90,8 +95,9 @@ RULES: dict[str, Rule] = {
     "atan2": lambda e, y, x, a: (_atan2_partial(e, x, y, x), _atan2_partial(e, e.neg(y), y, x)),
     "sinh": lambda e, x, a: (e.apply("cosh", x),),
     "cosh": lambda e, x, a: (e.apply("sinh", x),),
-    # sech² x, not 1 − tanh² x, which is 0 from |x| ≈ 19 on.
-    "tanh": lambda e, x, a: (_reciprocal(e, e.square(e.apply("cosh", x))),),
+    # sech² x as 4σ(2x)σ(−2x): 1 − tanh² x is 0 from |x| ≈ 19 on, and 1/cosh² x overflows
+    # (and raises in generated Python) from |x| ≈ 355 on.
+    "tanh": lambda e, x, a: (_tanh_slope(e, x),),
     "asinh": lambda e, x, a: (_reciprocal(e, e.apply("hypot", x, _one(e))),),
     "acosh": lambda e, x, a: (
         _reciprocal(

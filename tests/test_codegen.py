@@ -124,6 +124,7 @@ def test_python_agrees_with_gradient_on_random_expressions(
     [
         ("sigmoid(x)", {"x": 40.0}),
         ("tanh(x)", {"x": 20.0}),
+        ("tanh(x)", {"x": 800.0}),  # the derivative underflows to 0: no OverflowError
         ("expm1(x)", {"x": -20.0}),
         ("atan2(x, y)", {"x": 1e200, "y": 1e200}),
         ("asinh(x)", {"x": 1e200}),
@@ -136,7 +137,6 @@ def test_python_keeps_the_digits_of_the_tails(text: str, at: dict[str, float]) -
     graph = parse(text)
     expected = gradient(graph, at).gradient
     _, grad = load(generate(graph, "python"))(*(at[n] for n in graph.input_names))
-    assert all(e != 0.0 for e in expected)
     assert grad == pytest.approx(expected, rel=1e-15, abs=0.0)
 
 
