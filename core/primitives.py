@@ -9,9 +9,13 @@ code knows what ``sin`` is. Adding a function is one row here; the parametrised 
 Conventions:
 - ``value(*args)`` raises ``ValueError`` or ``ZeroDivisionError`` outside the domain and
   ``OverflowError`` when the result does not fit a float, as ``math`` does.
-- Partials receive the arguments and the output (``ans``), so ``exp``, ``sqrt``, ``tanh`` reuse
+- Partials receive the arguments and the output (``ans``), so ``exp``, ``sqrt``, ``cbrt`` reuse
   it. They never raise: where a derivative blows up they return ``inf`` or ``nan``, and the
   evaluators report the node.
+- Partials are computed in forms that lose no digits over the whole domain, tails included
+  (``tanh'`` as 4σ'(2x), not 1 − tanh²; ``atan2`` scaled by a power of two), to within a few
+  ulp of the exact derivative wherever that is a normal float (``tests/test_primitive_accuracy.py``
+  checks every partial against mpmath). The notation keeps the textbook form.
 - At kinks (``abs``, ``max``, ``min`` at their switching point, ``hypot(0, 0)``) the partials
   take the midpoint of the one-sided derivatives; ``relu'(0) = 0``. See the README's table.
   ``H`` in the notation is the Heaviside step with H(0) = ½.
@@ -32,6 +36,7 @@ INF = math.inf
 NAN = math.nan
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
+TINY = 2.2250738585072014e-308  # the smallest normal float
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +102,8 @@ def _powi(x: float, y: float) -> float:
     except ValueError:
         return INF if x == 0.0 else NAN
     except OverflowError:
-        return INF
+        # A negative base to an odd integer power overflows to −inf, as NumPy's power does.
+        return -INF if x < 0.0 and y % 2.0 == 1.0 else INF
 
 
 def _log0(x: float) -> float:
@@ -120,6 +126,32 @@ def _sigmoid(x: float) -> float:
 
 def _softplus(x: float) -> float:
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
+
+
+def _sigmoid_slope(x: float) -> float:
+    """σ'(x) = σ(x)·σ(−x), as e^(−|x|)/(1 + e^(−|x|))²: the textbook σ(1 − σ) is 0 from x ≈ 37
+    on, where 1 − σ rounds to 0, and loses digits long before."""
+    z = math.exp(-abs(x))
+    return z / ((1.0 + z) * (1.0 + z))
+
+
+def _tanh_slope(x: float) -> float:
+    """tanh'(x) = sech² x = 4σ'(2x): the textbook 1 − tanh² x is 0 from |x| ≈ 19 on."""
+    z = math.exp(-2.0 * abs(x))
+    return 4.0 * z / ((1.0 + z) * (1.0 + z))
+
+
+def _exponent(x: float) -> int:
+    """The k with |x| = f·2ᵏ, ½ ≤ f < 1 (0 for x = 0)."""
+    return math.frexp(x)[1]
+
+
+def _ldexp(x: float, k: int) -> float:
+    """x·2ᵏ, exact unless it leaves the normal range; safe: ±inf where it overflows."""
+    try:
+        return math.ldexp(x, k)
+    except OverflowError:
+        return math.copysign(INF, x)
 
 
 def _where(condition: bool, a: float, b: float) -> float:
@@ -156,6 +188,10 @@ class ScalarMath:
     minimum = staticmethod(min)
     sigmoid = staticmethod(_sigmoid)
     softplus = staticmethod(_softplus)
+    sigmoid_slope = staticmethod(_sigmoid_slope)
+    tanh_slope = staticmethod(_tanh_slope)
+    exponent = staticmethod(_exponent)
+    ldexp = staticmethod(_ldexp)  # safe
     where = staticmethod(_where)
     div = staticmethod(_div)  # safe
     powi = staticmethod(_powi)  # safe
@@ -223,25 +259,125 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
     def sign(x: Any) -> Any:
         return m.where(x > 0.0, 1.0, m.where(x < 0.0, -1.0, 0.0))
 
-    def hypot_partial(a: Any, b: Any, ans: Any) -> Any:
-        return m.where(ans == 0.0, 0.0, m.div(a, ans))
+    def reciprocal_squared(x: Any) -> Any:
+        # (1/x)², not 1/x²: x² is subnormal or 0 from |x| = 1e-154 down, where 1/x² is finite.
+        r = m.div(1.0, x)
+        return r * r
 
-    def r2(y: Any, x: Any) -> Any:
-        return x * x + y * y
+    def one_minus_square(x: Any) -> Any:
+        # (1 − x)(1 + x), not 1 − x²: exact 1 − x near ±1, where x² rounds and 1 − x² cancels.
+        return (1.0 - x) * (1.0 + x)
+
+    def asinh_second(x: Any, ans: Any) -> Any:
+        # −x/h³ as −(x/h)/h/h for h = hypot(1, x): h³ overflows from |x| = 1e102 on.
+        h = m.hypot(1.0, x)
+        return -(x / h) / h / h
+
+    def acosh_root(x: Any) -> Any:
+        return m.sqrt(x - 1.0) * m.sqrt(x + 1.0)
+
+    def acosh_second(x: Any, ans: Any) -> Any:
+        # −x/q^1.5 for q = (x − 1)(x + 1) as −(x/q)/√q; past 1e150 (where q overflows) x² − 1 is
+        # x² to rounding and the value is −1/x².
+        q = (x - 1.0) * (x + 1.0)
+        return m.where(x < 1e150, m.div(m.div(-x, q), m.sqrt(q)), -reciprocal_squared(x))
+
+    # --- hypot and atan2: scaled by a power of two, so that no square overflows or underflows.
+    # (a, b) = 2ᵏ·(a', b') with max(|a'|, |b'|) in [½, 1): h' = hypot(a', b') is near 1, and a
+    # partial of degree −n is its value at (a', b') times 2⁻ⁿᵏ, applied last, in one rounding.
+
+    def scaled(a: Any, b: Any) -> tuple[Any, Any, Any, Any]:
+        """(a', b', h', k): (a, b) = 2ᵏ·(a', b') and h' = hypot(a', b')."""
+        k = m.exponent(m.maximum(abs(a), abs(b)))
+        a_, b_ = m.ldexp(a, -k), m.ldexp(b, -k)
+        return a_, b_, m.hypot(a_, b_), k
+
+    def unscale(p: Any, q: Any, denominator: Any, k: Any) -> Any:
+        """p·q/denominator·2ᵏ for |p|, |q| ≤ 3, rounded once at the end: each factor is raised
+        by 2³⁰⁰ first (exactly, even if subnormal), so p·q underflows only where the result does."""
+        raised = m.ldexp(p, 300) * m.ldexp(q, 300)
+        return m.ldexp(m.div(raised, denominator), k - 600)
+
+    def hypot_partial(a: Any, b: Any, ans: Any) -> Any:
+        a_, _, h_, _ = scaled(a, b)
+        return m.where(ans == 0.0, 0.0, m.div(a_, h_))
+
+    def hypot_second(pair: int) -> Fn:
+        """y²/h³, −xy/h³, x²/h³ for the pairs (x, x), (x, y), (y, y)."""
+
+        def rule(x: Any, y: Any, ans: Any) -> Any:
+            x_, y_, h_, k = scaled(x, y)
+            p, q = ((y_, y_), (x_, -y_), (x_, x_))[pair]
+            return unscale(p, q, h_ * h_ * h_, -k)
+
+        return rule
+
+    def atan2_partial(i: int) -> Fn:
+        """∂/∂y = x/h², ∂/∂x = −y/h² (the row's arguments are y, x)."""
+
+        def rule(y: Any, x: Any, ans: Any) -> Any:
+            y_, x_, h_, k = scaled(y, x)
+            return unscale(x_ if i == 0 else -y_, 1.0, h_ * h_, -k)
+
+        return rule
+
+    def atan2_second(pair: int) -> Fn:
+        """−2xy/h⁴, (y² − x²)/h⁴, 2xy/h⁴ for the pairs (y, y), (y, x), (x, x)."""
+
+        def rule(y: Any, x: Any, ans: Any) -> Any:
+            y_, x_, h_, k = scaled(y, x)
+            h4 = (h_ * h_) * (h_ * h_)
+            if pair == 1:
+                # (y − x)(y + x): each exact in the scaled arguments where it cancels.
+                return unscale(y_ - x_, y_ + x_, h4, -2 * k)
+            return unscale(x_, -2.0 * y_ if pair == 0 else 2.0 * y_, h4, -2 * k)
+
+        return rule
+
+    # --- pow: x^(y − n) = x^y/xⁿ. Where y − n is exact, powi(x, y − n) is the accurate form
+    # (and exact for small integer powers); where it rounds (y = 0.3), ln x multiplies the
+    # rounding error (hundreds of ulp at x = 1e-300), and the output x^y, if it is a normal
+    # float, gives x^(y − n) from one or two divisions instead.
+
+    def rounds_minus(y: Any, n: float) -> Any:
+        """y − n has a rounding error (Knuth's two-sum error term is not 0)."""
+        d = y - n
+        back = d - y
+        return (y - (d - back)) + (-n - back) != 0.0
+
+    def normal_output(x: Any, ans: Any) -> Any:
+        return (abs(ans) >= TINY) & (abs(ans) < INF) & (x != 0.0)
+
+    def pow_power(x: Any, y: Any, ans: Any) -> Any:
+        """x^(y − 1)."""
+        by_division = normal_output(x, ans) & rounds_minus(y, 1.0)
+        return m.where(by_division, m.div(ans, x), m.powi(x, y - 1.0))
 
     def pow_dx(x: Any, y: Any, ans: Any) -> Any:
-        return m.where(y == 0.0, 0.0, y * m.powi(x, y - 1.0))
+        # y·x^(y − 1), or (y·x^y)/x: y first, lest x^y/x overflow at a subnormal x and a tiny y
+        # (y·x^y cannot overflow where the result does not: x^y normal and huge y mean x ≈ 1).
+        by_division = normal_output(x, ans) & rounds_minus(y, 1.0)
+        general = m.where(by_division, m.div(y * ans, x), y * m.powi(x, y - 1.0))
+        return m.where(y == 0.0, 0.0, general)
 
     def pow_dy(x: Any, y: Any, ans: Any) -> Any:
         # d/dy x^y = x^y ln x; at x = 0 and y > 0, x^y is identically 0 near y: the slope is 0.
         return m.where((x == 0.0) & (y > 0.0), 0.0, ans * m.log0(x))
 
     def pow_dxdx(x: Any, y: Any, ans: Any) -> Any:
-        return m.where((y == 0.0) | (y == 1.0), 0.0, y * (y - 1.0) * m.powi(x, y - 2.0))
+        # y(y − 1)·x^(y − 2), with y − 1 applied first (y(y − 1) overflows at y = 1e200); where
+        # y − 2 rounds, (y − 1)·(∂/∂x)/x, which also keeps y·x^(y − 2) at a subnormal x.
+        by_division = normal_output(x, ans) & rounds_minus(y, 2.0)
+        direct = y * ((y - 1.0) * m.powi(x, y - 2.0))
+        general = m.where(by_division, (y - 1.0) * m.div(pow_dx(x, y, ans), x), direct)
+        return m.where((y == 0.0) | (y == 1.0), 0.0, general)
 
     def pow_dxdy(x: Any, y: Any, ans: Any) -> Any:
-        # d/dy (y x^(y-1)) = x^(y-1) (1 + y ln x)
-        general = m.where((x == 0.0) & (y > 1.0), 0.0, m.powi(x, y - 1.0) * (1.0 + y * m.log0(x)))
+        # d/dy (y x^(y-1)) = x^(y-1) (1 + y ln x); 0, not 0·∞, where x^(y-1) underflows and
+        # y ln x overflows.
+        power = pow_power(x, y, ans)
+        zero = (power == 0.0) | ((x == 0.0) & (y > 1.0))
+        general = m.where(zero, 0.0, power * (1.0 + y * m.log0(x)))
         return m.where(y == 0.0, m.div(1.0, x), general)
 
     def pow_dydy(x: Any, y: Any, ans: Any) -> Any:
@@ -284,7 +420,12 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             "div",
             lambda x, y: x / y,
             (lambda x, y, a: m.div(1.0, y), lambda x, y, a: m.div(-a, y)),
-            (_zero, lambda x, y, a: m.div(-1.0, y * y), lambda x, y, a: m.div(2.0 * a, y * y)),
+            # −(1/y)² and 2·(x/y)/y/y: y·y underflows to 0 at |y| = 1e-170 where 1/y² is finite.
+            (
+                _zero,
+                lambda x, y, a: -reciprocal_squared(y),
+                lambda x, y, a: 2.0 * m.div(m.div(a, y), y),
+            ),
             "{0} / {1}",
             ("1/{1}", "−{0}/{1}²"),
             domain="a nonzero divisor",
@@ -305,7 +446,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             "log",
             m.log,
             (lambda x, a: m.div(1.0, x),),
-            (lambda x, a: m.div(-1.0, x * x),),
+            (lambda x, a: -reciprocal_squared(x),),
             "ln {0}",
             ("1/{0}",),
             domain="x > 0",
@@ -313,8 +454,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "log2",
             m.log2,
-            (lambda x, a: m.div(1.0, x * LN2),),
-            (lambda x, a: m.div(-1.0, x * x * LN2),),
+            (lambda x, a: m.div(1.0, x) / LN2,),
+            (lambda x, a: -reciprocal_squared(x) / LN2,),
             "log2 {0}",
             ("1/({0} ln 2)",),
             domain="x > 0",
@@ -322,8 +463,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "log10",
             m.log10,
-            (lambda x, a: m.div(1.0, x * LN10),),
-            (lambda x, a: m.div(-1.0, x * x * LN10),),
+            (lambda x, a: m.div(1.0, x) / LN10,),
+            (lambda x, a: -reciprocal_squared(x) / LN10,),
             "log10 {0}",
             ("1/({0} ln 10)",),
             domain="x > 0",
@@ -332,7 +473,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             "log1p",
             m.log1p,
             (lambda x, a: m.div(1.0, 1.0 + x),),
-            (lambda x, a: m.div(-1.0, (1.0 + x) * (1.0 + x)),),
+            (lambda x, a: -reciprocal_squared(1.0 + x),),
             "log1p {0}",
             ("1/(1 + {0})",),
             domain="x > −1",
@@ -340,8 +481,9 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "expm1",
             m.expm1,
-            (lambda x, a: a + 1.0,),
-            (lambda x, a: a + 1.0,),
+            # eˣ, not ans + 1: expm1(x) + 1 cancels for x < 0 (every digit by x = −37).
+            (of_argument(m.exp),),
+            (lambda x, a: m.exp(x),),
             "expm1 {0}",
             ("exp {0}",),
         ),
@@ -349,7 +491,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             "sqrt",
             m.sqrt,
             (lambda x, a: m.div(0.5, a),),
-            (lambda x, a: m.div(-0.25, x * a),),
+            # −¼/(√x·x) as (−¼/√x)/x: x·√x is subnormal at x = 1e-206, where the result is not.
+            (lambda x, a: m.div(m.div(-0.25, a), x),),
             "√{0}",
             ("1/(2√{0})",),
             domain="x ≥ 0",
@@ -357,8 +500,15 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "cbrt",
             m.cbrt,
-            (lambda x, a: m.div(1.0, 3.0 * a * a),),
-            (lambda x, a: m.div(-2.0, 9.0 * a * a * a * a * a),),
+            # x^(−2/3) as ∛x/x (one rounding of ∛x, not two in ∛x²), except at 0 where it is ∞.
+            (lambda x, a: m.where(x == 0.0, m.div(1.0, 3.0 * a * a), m.div(a, x) / 3.0),),
+            (
+                lambda x, a: m.where(
+                    x == 0.0,
+                    m.div(-2.0, 9.0 * a * a * a * a * a),
+                    m.div(m.div(a, x), x) * (-2.0 / 9.0),
+                ),
+            ),
             "∛{0}",
             ("1/(3∛{0}²)",),
         ),
@@ -378,8 +528,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "asin",
             m.asin,
-            (lambda x, a: m.div(1.0, m.sqrt(1.0 - x * x)),),
-            (lambda x, a: m.div(x, m.powi(1.0 - x * x, 1.5)),),
+            (lambda x, a: m.div(1.0, m.sqrt(one_minus_square(x))),),
+            (lambda x, a: m.div(x, m.powi(one_minus_square(x), 1.5)),),
             "asin {0}",
             ("1/√(1 − {0}²)",),
             domain="−1 ≤ x ≤ 1",
@@ -387,8 +537,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "acos",
             m.acos,
-            (lambda x, a: m.div(-1.0, m.sqrt(1.0 - x * x)),),
-            (lambda x, a: m.div(-x, m.powi(1.0 - x * x, 1.5)),),
+            (lambda x, a: m.div(-1.0, m.sqrt(one_minus_square(x))),),
+            (lambda x, a: m.div(-x, m.powi(one_minus_square(x), 1.5)),),
             "acos {0}",
             ("−1/√(1 − {0}²)",),
             domain="−1 ≤ x ≤ 1",
@@ -397,19 +547,16 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             "atan",
             m.atan,
             (lambda x, a: 1.0 / (1.0 + x * x),),
-            (lambda x, a: -2.0 * x / ((1.0 + x * x) * (1.0 + x * x)),),
+            # −2·(x/(1 + x²))/(1 + x²): (1 + x²)² overflows from |x| = 1e77 on, −2/x³ not.
+            (lambda x, a: -2.0 * (x / (1.0 + x * x)) / (1.0 + x * x),),
             "atan {0}",
             ("1/(1 + {0}²)",),
         ),
         _prim(
             "atan2",
             m.atan2,
-            (lambda y, x, a: m.div(x, r2(y, x)), lambda y, x, a: m.div(-y, r2(y, x))),
-            (
-                lambda y, x, a: m.div(-2.0 * x * y, r2(y, x) * r2(y, x)),
-                lambda y, x, a: m.div(y * y - x * x, r2(y, x) * r2(y, x)),
-                lambda y, x, a: m.div(2.0 * x * y, r2(y, x) * r2(y, x)),
-            ),
+            (atan2_partial(0), atan2_partial(1)),
+            (atan2_second(0), atan2_second(1), atan2_second(2)),
             "atan2({0}, {1})",
             ("{1}/({0}² + {1}²)", "−{0}/({0}² + {1}²)"),
         ),
@@ -433,24 +580,27 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "tanh",
             m.tanh,
-            (lambda x, a: 1.0 - a * a,),
-            (lambda x, a: -2.0 * a * (1.0 - a * a),),
+            # sech² x, not 1 − tanh² x, which cancels as tanh x → ±1 (0 from |x| ≈ 19).
+            (of_argument(m.tanh_slope),),
+            (lambda x, a: -2.0 * a * m.tanh_slope(x),),
             "tanh {0}",
             ("1 − tanh² {0}",),
         ),
         _prim(
             "asinh",
             m.asinh,
-            (lambda x, a: 1.0 / m.sqrt(1.0 + x * x),),
-            (lambda x, a: m.div(-x, m.powi(1.0 + x * x, 1.5)),),
+            # 1/h for h = hypot(1, x): 1 + x² overflows from |x| = 1e154 on.
+            (lambda x, a: 1.0 / m.hypot(1.0, x),),
+            (asinh_second,),
             "asinh {0}",
             ("1/√({0}² + 1)",),
         ),
         _prim(
             "acosh",
             m.acosh,
-            (lambda x, a: m.div(1.0, m.sqrt(x * x - 1.0)),),
-            (lambda x, a: m.div(-x, m.powi(x * x - 1.0, 1.5)),),
+            # With s = √(x − 1)·√(x + 1): x² − 1 cancels near 1 and overflows from 1e154 on.
+            (lambda x, a: m.div(1.0, acosh_root(x)),),
+            (acosh_second,),
             "acosh {0}",
             ("1/√({0}² − 1)",),
             domain="x ≥ 1",
@@ -458,8 +608,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "atanh",
             m.atanh,
-            (lambda x, a: m.div(1.0, 1.0 - x * x),),
-            (lambda x, a: m.div(2.0 * x, (1.0 - x * x) * (1.0 - x * x)),),
+            (lambda x, a: m.div(1.0, one_minus_square(x)),),
+            (lambda x, a: m.div(2.0 * x, one_minus_square(x) * one_minus_square(x)),),
             "atanh {0}",
             ("1/(1 − {0}²)",),
             domain="−1 < x < 1",
@@ -468,8 +618,10 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
         _prim(
             "sigmoid",
             m.sigmoid,
-            (lambda x, a: a * (1.0 - a),),
-            (lambda x, a: a * (1.0 - a) * (1.0 - 2.0 * a),),
+            # σ' = σ(x)·σ(−x) and σ'' = −σ'·tanh(x/2), not σ(1 − σ) and σ'(1 − 2σ), which
+            # cancel: 1 − σ is 0 from x ≈ 37 on, 1 − 2σ loses digits near 0.
+            (of_argument(m.sigmoid_slope),),
+            (lambda x, a: -m.sigmoid_slope(x) * m.tanh(0.5 * x),),
             "sigmoid {0}",
             ("sigmoid {0}·(1 − sigmoid {0})",),
         ),
@@ -477,7 +629,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             "softplus",
             m.softplus,
             (lambda x, a: m.sigmoid(x),),
-            (lambda x, a: m.sigmoid(x) * (1.0 - m.sigmoid(x)),),
+            (lambda x, a: m.sigmoid_slope(x),),
             "softplus {0}",
             ("sigmoid {0}",),
         ),
@@ -539,11 +691,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             "hypot",
             m.hypot,
             (lambda x, y, a: hypot_partial(x, y, a), lambda x, y, a: hypot_partial(y, x, a)),
-            (
-                lambda x, y, a: m.div(y * y, a * a * a),
-                lambda x, y, a: m.div(-x * y, a * a * a),
-                lambda x, y, a: m.div(x * x, a * a * a),
-            ),
+            (hypot_second(0), hypot_second(1), hypot_second(2)),
             "hypot({0}, {1})",
             ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"),
             kink=Kink(

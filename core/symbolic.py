@@ -48,6 +48,26 @@ def _inverse_sqrt(e: Expressions, t: int) -> int:
     return _reciprocal(e, e.apply("sqrt", t))
 
 
+# The forms below are the primitive table's numerically sound ones (core.primitives), so that
+# generated code loses no digits where the tool does not: (1 − x)(1 + x), not 1 − x², which
+# cancels near ±1; hypot, not a sum of squares, which overflows; σ(x)·σ(−x), not σ(1 − σ).
+
+
+def _one_minus_square(e: Expressions, x: int) -> int:
+    return e.mul(e.sub(_one(e), x), e.add(_one(e), x))
+
+
+def _tanh_slope(e: Expressions, x: int) -> int:
+    u = e.mul(e.const(2.0), x)
+    return e.mul(e.mul(e.const(4.0), e.apply("sigmoid", u)), e.apply("sigmoid", e.neg(u)))
+
+
+def _atan2_partial(e: Expressions, numerator: int, y: int, x: int) -> int:
+    """numerator/(y² + x²) as numerator/h/h for h = hypot(y, x)."""
+    h = e.apply("hypot", y, x)
+    return e.div(e.div(numerator, h), h)
+
+
 RULES: dict[str, Rule] = {
     "neg": lambda e, x, a: (e.const(-1.0),),
     "add": lambda e, x, y, a: (_one(e), _one(e)),
@@ -69,20 +89,23 @@ RULES: dict[str, Rule] = {
     "sin": lambda e, x, a: (e.apply("cos", x),),
     "cos": lambda e, x, a: (e.neg(e.apply("sin", x)),),
     "tan": lambda e, x, a: (e.add(_one(e), e.square(a)),),
-    "asin": lambda e, x, a: (_inverse_sqrt(e, e.sub(_one(e), e.square(x))),),
-    "acos": lambda e, x, a: (e.neg(_inverse_sqrt(e, e.sub(_one(e), e.square(x)))),),
+    "asin": lambda e, x, a: (_inverse_sqrt(e, _one_minus_square(e, x)),),
+    "acos": lambda e, x, a: (e.neg(_inverse_sqrt(e, _one_minus_square(e, x))),),
     "atan": lambda e, x, a: (_reciprocal(e, e.add(_one(e), e.square(x))),),
-    "atan2": lambda e, y, x, a: (
-        e.div(x, e.add(e.square(y), e.square(x))),
-        e.neg(e.div(y, e.add(e.square(y), e.square(x)))),
-    ),
+    "atan2": lambda e, y, x, a: (_atan2_partial(e, x, y, x), _atan2_partial(e, e.neg(y), y, x)),
     "sinh": lambda e, x, a: (e.apply("cosh", x),),
     "cosh": lambda e, x, a: (e.apply("sinh", x),),
-    "tanh": lambda e, x, a: (e.sub(_one(e), e.square(a)),),
-    "asinh": lambda e, x, a: (_inverse_sqrt(e, e.add(e.square(x), _one(e))),),
-    "acosh": lambda e, x, a: (_inverse_sqrt(e, e.sub(e.square(x), _one(e))),),
-    "atanh": lambda e, x, a: (_reciprocal(e, e.sub(_one(e), e.square(x))),),
-    "sigmoid": lambda e, x, a: (e.mul(a, e.sub(_one(e), a)),),
+    # sech² x as 4σ(2x)σ(−2x): 1 − tanh² x is 0 from |x| ≈ 19 on, and 1/cosh² x overflows
+    # (and raises in generated Python) from |x| ≈ 355 on.
+    "tanh": lambda e, x, a: (_tanh_slope(e, x),),
+    "asinh": lambda e, x, a: (_reciprocal(e, e.apply("hypot", x, _one(e))),),
+    "acosh": lambda e, x, a: (
+        _reciprocal(
+            e, e.mul(e.apply("sqrt", e.sub(x, _one(e))), e.apply("sqrt", e.add(x, _one(e))))
+        ),
+    ),
+    "atanh": lambda e, x, a: (_reciprocal(e, _one_minus_square(e, x)),),
+    "sigmoid": lambda e, x, a: (e.mul(a, e.apply("sigmoid", e.neg(x))),),
     "softplus": lambda e, x, a: (e.apply("sigmoid", x),),
     "relu": lambda e, x, a: (e.apply("positive", x),),
     "abs": lambda e, x, a: (e.apply("sign", x),),

@@ -119,6 +119,27 @@ def test_python_agrees_with_gradient_on_random_expressions(
         assert close(g, e, paths), (text, at, g, e)
 
 
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("sigmoid(x)", {"x": 40.0}),
+        ("tanh(x)", {"x": 20.0}),
+        ("tanh(x)", {"x": 800.0}),  # the derivative underflows to 0: no OverflowError
+        ("expm1(x)", {"x": -20.0}),
+        ("atan2(x, y)", {"x": 1e200, "y": 1e200}),
+        ("asinh(x)", {"x": 1e200}),
+        ("acosh(x)", {"x": 1e200}),
+        ("atanh(x) + asin(x)", {"x": 1.0 - 1e-10}),
+    ],
+)
+def test_python_keeps_the_digits_of_the_tails(text: str, at: dict[str, float]) -> None:
+    """Generated code writes the partials in the table's sound forms (1 − tanh² is 0 at 20)."""
+    graph = parse(text)
+    expected = gradient(graph, at).gradient
+    _, grad = load(generate(graph, "python"))(*(at[n] for n in graph.input_names))
+    assert grad == pytest.approx(expected, rel=1e-15, abs=0.0)
+
+
 def test_several_outputs_give_the_jacobian() -> None:
     graph = parse(["x*y", "sin(x) + 3", "2", "y"])
     values, rows = load(generate(graph, "python"))(0.5, -1.5)

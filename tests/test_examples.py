@@ -77,4 +77,5 @@ def test_every_lecture_example_is_on_the_page() -> None:
         assert needle in shown, needle
     text = EXAMPLES.read_text(encoding="utf-8")
     assert "4.000355602329364" in text  # the lecture's forward difference at h = 1e-12
-    assert "sigmoid(x1*x2)*(1 - sigmoid(x1*x2))*x2 + x2" in text
+    assert "σ′ = σ(1 − σ)" in text  # the lecture's form, which `diff` writes as σ(u)·σ(−u)
+    assert "sigmoid(x1*x2)*sigmoid(-x1*x2)*x2 + x2" in text

@@ -78,14 +78,17 @@ def test_the_papers_example() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # The lecture: σ'(x1·x2)·x2 + x2 and σ'(x1·x2)·x1 + x1, σ' = σ(1 − σ).
+        # The lecture: σ'(x1·x2)·x2 + x2 and σ'(x1·x2)·x1 + x1, σ' = σ(1 − σ), written as
+        # σ(u)·σ(−u), which does not cancel to 0 for large u.
         (
             "sigmoid(x1*x2) + x1*x2",
             [
-                "sigmoid(x1*x2)*(1 - sigmoid(x1*x2))*x2 + x2",
-                "sigmoid(x1*x2)*(1 - sigmoid(x1*x2))*x1 + x1",
+                "sigmoid(x1*x2)*sigmoid(-x1*x2)*x2 + x2",
+                "sigmoid(x1*x2)*sigmoid(-x1*x2)*x1 + x1",
             ],
         ),
+        # sech² x as 4σ(2x)σ(−2x), and 1/√(y² + 1) through hypot: neither cancels nor overflows.
+        ("tanh(x) + asinh(y)", ["4*sigmoid(2*x)*sigmoid(-2*x)", "1/hypot(y, 1)"]),
         ("x1^2 + x2^2", ["2*x1", "2*x2"]),  # the paraboloid
         ("x*x", ["2*x"]),
         ("x/y", ["1/y", "-x/y^2"]),
