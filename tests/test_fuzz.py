@@ -14,6 +14,7 @@ from fuzz_strategies import (
     CommandLine,
     check_command_line,
     check_core,
+    check_error,
     check_outcome,
     command_lines,
     directions,
@@ -96,3 +97,11 @@ def test_caret_is_under_the_column(text: str, ascii_only: bool) -> None:
     options = ("--ascii",) if ascii_only else ()
     line = CommandLine("eval", (text,), options)
     check_outcome(line, run(line.argv))
+
+
+def test_a_caret_line_that_looks_like_another_is_not_a_failure() -> None:
+    # bench/fuzz.py once stopped here: with --ascii a lone CR and an é both show as "?", and the
+    # checker took the CR's line for the one the caret marks.
+    sources = ["x", "-(x1)", "\r\né"]
+    stderr = "autodiff: error at expression 3, column 1: unexpected character '\\xe9'\n  ?\n  ^\n"
+    check_error(stderr, 2, sources, True)
