@@ -17,7 +17,14 @@ import typer
 from autodiff.core.builder import DEFAULT_MAX_NODES
 from autodiff.core.errors import AutodiffError, InputError, MathError, Span, UsageError
 
-from .errors import EXIT_INPUT, EXIT_INTERNAL, exit_code, format_error, format_warning
+from .errors import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    end_quietly_on_closed_pipe,
+    exit_code,
+    format_error,
+    format_warning,
+)
 from .render.options import RenderOptions
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "latex")
@@ -100,8 +107,7 @@ def guard(job: Job, action: Callable[[], None]) -> None:
         )
     except BrokenPipeError:
         # The reader of our stdout went away (`| head`): not an error worth a message.
-        sys.stderr.close()
-        raise typer.Exit(0) from None
+        end_quietly_on_closed_pipe()
     except Exception as error:
         if debug:
             raise
@@ -117,7 +123,9 @@ def console(options: RenderOptions) -> Any:
 
     # Piped output: no colour, and no wrapping of wide tables at 80 columns.
     width = None if sys.stdout.isatty() else 10_000
-    return Console(highlight=False, width=width, emoji=False, safe_box=options.ascii)
+    rich = Console(highlight=False, width=width, emoji=False, safe_box=options.ascii)
+    rich.on_broken_pipe = end_quietly_on_closed_pipe  # type: ignore[method-assign]
+    return rich
 
 
 def emit(text: str) -> None:
