@@ -12,8 +12,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from autodiff.core.notation import format_number
-
 from .options import RenderOptions
 from .sections import Section
 
@@ -38,7 +36,7 @@ def rich_table(section: Section, options: RenderOptions) -> Table:
             if cell is None or isinstance(cell, str):
                 cells.append(options.text(cell or ""))
             else:
-                cells.append(format_number(cell) if section.precise else options.number(cell))
+                cells.append(options.cell(cell, section.precise))
         # Text, not markup: notation such as "[v₀ > 0]" must print as it is.
         table.add_row(*(Text(cell) for cell in cells))
     return table
