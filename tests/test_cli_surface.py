@@ -3,6 +3,7 @@ options spelt as Click users expect, one list of formats per command, narrow ter
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -272,3 +273,54 @@ def test_digits_rounds_the_results_for_people(fmt: str) -> None:
 def test_digits_leaves_machine_formats_in_full(fmt: str) -> None:
     result = runner.invoke(app, [*PAPER, "--digits", "2", "-F", fmt])
     assert "11.652071455223084" in result.stdout and "1.7163378145367738" in result.stdout
+
+
+# --- narrow terminals --------------------------------------------------------------------------
+
+
+def _rendered_at_width(command: str, result: object, width: int) -> tuple[str, list[str]]:
+    """The table output at ``width`` columns, and every number its tables hold, formatted."""
+    from rich.console import Console
+
+    from autodiff.cli.render.options import RenderOptions
+    from autodiff.cli.render.sections import build
+    from autodiff.cli.render.table import print_sections
+
+    options = RenderOptions()
+    sections = build(command, result, options, advise=True)
+    out = io.StringIO()
+    print_sections(Console(file=out, width=width, highlight=False), sections, options)
+    numbers = [
+        options.cell(cell, section.precise)
+        for section in sections
+        for row in section.rows
+        for cell in row[len(section.text_columns) :]
+        if isinstance(cell, float | int)
+    ]
+    return out.getvalue(), numbers
+
+
+def test_a_number_is_never_cut_at_40_columns() -> None:
+    from autodiff.core.derivatives import jacobian
+    from autodiff.grammar.build import parse
+
+    graph = parse(["x1*x2*1000.123456789", "sin(x1)+x2", "exp(x1*x2)", "x1-x2*733.3421842"])
+    result = jacobian(graph, {"x1": -1.7, "x2": 2.3}, "forward", None)
+    text, numbers = _rendered_at_width("jacobian", result, 40)
+    tokens = set(text.split())
+    assert "-733.3421842" in numbers and "2300.2839506146997" in numbers
+    assert [n for n in numbers if n not in tokens] == []
+    assert "…" not in text
+
+
+def test_a_table_is_split_only_when_its_numbers_do_not_fit() -> None:
+    from autodiff.core.derivatives import jacobian
+    from autodiff.grammar.build import parse
+
+    result = jacobian(parse(["x1*x2", "x1+x2"]), {"x1": 1.0, "x2": 2.0}, "forward", None)
+    wide, _ = _rendered_at_width("jacobian", result, 80)
+    narrow, _ = _rendered_at_width("jacobian", result, 30)
+    tangent_tables = [
+        sum(line.startswith(" tangent ") for line in text.splitlines()) for text in (wide, narrow)
+    ]
+    assert tangent_tables == [1, 2]  # one column ẋ1=1, ẋ2=1 per table at 30 columns
