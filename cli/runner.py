@@ -234,7 +234,7 @@ def _numpy_or_fail() -> None:
         import numpy  # noqa: F401
     except ImportError:
         raise UsageError(
-            "--points needs NumPy: pip install 'autodiff-cli[batch]' (or pip install numpy)"
+            "--points needs NumPy, a dependency of autodiff-cli missing here: pip install numpy"
         ) from None
 
 

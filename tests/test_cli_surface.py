@@ -3,12 +3,14 @@ options spelt as Click users expect, one list of formats per command, narrow ter
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -324,3 +326,27 @@ def test_a_table_is_split_only_when_its_numbers_do_not_fit() -> None:
         sum(line.startswith(" tangent ") for line in text.splitlines()) for text in (wide, narrow)
     ]
     assert tangent_tables == [1, 2]  # one column ẋ1=1, ẋ2=1 per table at 30 columns
+
+
+# --- NumPy: a dependency, imported only for batches --------------------------------------------
+
+
+def test_numpy_is_a_regular_dependency() -> None:
+    """``pip install autodiff-cli`` gives --points; no extra is needed."""
+    requirements = importlib.metadata.requires("autodiff-cli") or []
+    unconditional = [r for r in requirements if ";" not in r]
+    assert any(re.match(r"numpy\b", r) for r in unconditional), requirements
+
+
+def test_the_headline_does_not_import_numpy() -> None:
+    probe = (
+        "import sys\n"
+        "from autodiff.cli.app import main\n"
+        f"sys.argv = ['autodiff', *{PAPER[:4]!r}, '-F', 'json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('numpy' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, check=True
+    )
+    assert done.stderr == "False\n" and '"gradient"' in done.stdout
