@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import typer.main
+from test_codegen import expression_for
+from test_primitives import CASES, _case_id
 from typer.testing import CliRunner
 
 import autodiff
@@ -350,3 +353,50 @@ def test_the_headline_does_not_import_numpy() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, check=True
     )
     assert done.stderr == "False\n" and '"gradient"' in done.stdout
+
+
+# --- every formula diff prints reads back in -----------------------------------------------------
+
+# The kinks, where the derivative diff prints must take the table's convention.
+KINK_CASES = [("abs", (0.0,)), ("relu", (0.0,)), ("sign", (0.0,)), ("max", (0.7, 0.7))]
+KINK_CASES += [("min", (-0.2, -0.2))]
+
+
+def _derivatives_read_back(text: str, at: dict[str, float]) -> list[tuple[str, float, float]]:
+    """Each ∂y/∂x diff prints for ``text``, parsed back and evaluated at ``at``, beside the
+    reverse-mode derivative there."""
+    from autodiff.core.derivatives import evaluate, gradient
+    from autodiff.core.symbolic import differentiate
+    from autodiff.grammar.build import parse
+
+    graph = parse(text)
+    point = {name: at[name] for name in graph.input_names}
+    expected = gradient(graph, point).gradient
+    derivatives = differentiate(graph)
+    found = []
+    for column, ad in enumerate(expected):
+        formula = derivatives.text(0, column)
+        back = parse(formula)
+        value = evaluate(back, {name: at[name] for name in back.input_names}).outputs[0]
+        found.append((formula, value, ad))
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_every_derivative_diff_prints_reads_back_with_the_ad_value(
+    case: tuple[str, tuple[float, ...]],
+) -> None:
+    name, point = case
+    at = dict(zip(("a", "b"), point))
+    for formula, value, ad in _derivatives_read_back(expression_for(name), at):
+        assert math.isclose(value, ad, rel_tol=1e-9, abs_tol=1e-12), (formula, value, ad)
+
+
+@pytest.mark.parametrize("case", KINK_CASES, ids=_case_id)
+def test_derivatives_at_a_kink_read_back_with_the_tables_convention(
+    case: tuple[str, tuple[float, ...]],
+) -> None:
+    name, point = case
+    text = f"{name}({', '.join(['a', 'b'][: len(point)])})"
+    for formula, value, ad in _derivatives_read_back(text, dict(zip(("a", "b"), point))):
+        assert value == ad, (formula, value, ad)
