@@ -6,6 +6,7 @@ so a JSON answer never pays for Rich.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -17,6 +18,7 @@ from autodiff import __version__
 from autodiff.core.builder import DEFAULT_MAX_NODES
 
 from .commandline import AutodiffGroup, lazy_group
+from .errors import EXIT_INPUT
 from .formats import TRACES, format_choices, format_help
 from .output import stdout_to
 from .render.options import RenderOptions
@@ -609,6 +611,9 @@ def wengert(
 
 
 def main() -> None:
+    if sys.stdout is None:  # started with stdout closed (>&-): bad usage, as in coreutils
+        typer.echo("autodiff: error: standard output is closed", err=True)
+        sys.exit(EXIT_INPUT)
     lazy_group(app)(prog_name="autodiff")  # makes only the command it runs
 
 

@@ -41,7 +41,7 @@ def _stdin_bytes() -> bytes:
     """Standard input's bytes; a closed stdin (``<&-``) is bad input, not a crash."""
     stream = sys.stdin
     if stream is None:
-        raise SourceError("standard input is closed: pass EXPR or -f FILE instead of -")
+        raise SourceError("standard input is closed, so - has nothing to read")
     buffer = getattr(stream, "buffer", None)
     if buffer is None:  # a text stream without bytes underneath (a notebook's, a test's)
         return stream.read().encode("utf-8", "surrogateescape")

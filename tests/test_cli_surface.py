@@ -62,9 +62,7 @@ def test_a_closed_stdin_is_bad_input_on_one_line() -> None:
         text=True,
     )
     assert done.returncode == 2
-    assert done.stderr == (
-        "autodiff: error: standard input is closed: pass EXPR or -f FILE instead of -\n"
-    )
+    assert done.stderr == ("autodiff: error: standard input is closed, so - has nothing to read\n")
 
 
 BOM = b"\xef\xbb\xbf"
@@ -400,3 +398,26 @@ def test_derivatives_at_a_kink_read_back_with_the_tables_convention(
     text = f"{name}({', '.join(['a', 'b'][: len(point)])})"
     for formula, value, ad in _derivatives_read_back(text, dict(zip(("a", "b"), point))):
         assert value == ad, (formula, value, ad)
+
+
+def test_a_closed_stdout_is_bad_usage_on_one_line() -> None:
+    done = subprocess.run(
+        ["sh", "-c", '"$0" eval x --at x=1 >&-', AUTODIFF],
+        capture_output=True,
+        env=ENV,
+        check=False,
+        text=True,
+    )
+    assert (done.returncode, done.stderr) == (2, "autodiff: error: standard output is closed\n")
+
+
+def test_points_from_a_closed_stdin_are_bad_input_too() -> None:
+    done = subprocess.run(
+        ["sh", "-c", '"$0" eval x --points - <&-', AUTODIFF],
+        capture_output=True,
+        env=ENV,
+        check=False,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr == "autodiff: error: standard input is closed, so - has nothing to read\n"
