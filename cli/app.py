@@ -20,7 +20,6 @@ from autodiff.core.builder import DEFAULT_MAX_NODES
 from .commandline import AutodiffGroup, lazy_group
 from .errors import EXIT_INPUT
 from .formats import TRACES, format_choices, format_help
-from .output import stdout_to
 from .render.options import RenderOptions
 from .runner import Job, console, guard, run, stdout_is_unicode, warn
 
@@ -288,6 +287,11 @@ def _run_job(
     batch: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
     """``run``, with stdout sent to ``-o FILE`` when given."""
+    if output is None:
+        run(job, compute, batch)
+        return
+    from .output import stdout_to  # only when used: every millisecond of start-up counts
+
     with stdout_to(output):
         run(job, compute, batch)
 

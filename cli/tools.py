@@ -13,6 +13,7 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+from contextlib import AbstractContextManager
 from enum import Enum
 from importlib import import_module
 from pathlib import Path
@@ -40,7 +41,6 @@ from .app import (
     app,
 )
 from .formats import DRAWINGS, REPORTS, format_choices, format_help
-from .output import stdout_to
 from .render.options import RenderOptions
 from .runner import Job
 
@@ -74,6 +74,13 @@ def _job(
     return Job(
         command, expressions, files, ascii=options.ascii, trace=False, quiet=quiet, debug=debug
     )
+
+
+def _stdout_to(output: Path | None) -> AbstractContextManager[None]:
+    """``output.stdout_to``, imported when a command prints (not when ``--help`` loads)."""
+    from .output import stdout_to
+
+    return stdout_to(output)
 
 
 def _read(job: Job) -> Any:
@@ -254,7 +261,7 @@ def check(
         result = check_of(_read(job), _point(at), _wrt(wrt), tol)
         if plot is not None:
             _save_plot(result, plot)
-        with stdout_to(output):
+        with _stdout_to(output):
             _render(format, options, "check", result)
         results.append(result)
         return result.evaluation.warnings
@@ -315,7 +322,7 @@ def diff(
             )
         derivatives = differentiate(_read(job), _wrt(wrt))
         sizes = swell(derivatives) if stats else None
-        with stdout_to(output):
+        with _stdout_to(output):
             _render(format, options, "diff", derivatives, sizes, max_size)
         return ()
 
@@ -348,7 +355,7 @@ def codegen(
         from autodiff.core.codegen import generate
 
         code = generate(_read(job), lang.value, name)
-        with stdout_to(output):
+        with _stdout_to(output):
             sys.stdout.write(code)
         return ()
 
