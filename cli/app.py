@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -287,13 +288,17 @@ def _run_job(
     batch: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
     """``run``, with stdout sent to ``-o FILE`` when given."""
-    if output is None:
+    with _stdout_to(output):
         run(job, compute, batch)
-        return
-    from .output import stdout_to  # only when used: every millisecond of start-up counts
 
-    with stdout_to(output):
-        run(job, compute, batch)
+
+def _stdout_to(output: Path | None) -> AbstractContextManager[None]:
+    """``output.stdout_to``, imported only when ``-o`` is given (start-up time)."""
+    if output is None:
+        return nullcontext()
+    from .output import stdout_to
+
+    return stdout_to(output)
 
 
 # --- commands ------------------------------------------------------------------------------------

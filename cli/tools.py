@@ -13,7 +13,6 @@ import importlib.util
 import shutil
 import subprocess
 import sys
-from contextlib import AbstractContextManager
 from enum import Enum
 from importlib import import_module
 from pathlib import Path
@@ -37,6 +36,7 @@ from .app import (
     _options,
     _point,
     _run,
+    _stdout_to,
     _wrt,
     app,
 )
@@ -60,7 +60,7 @@ class Language(str, Enum):
 OutputFormat = Annotated[Output, typer.Option("--format", "-F", help=format_help(REPORTS))]
 
 
-def _job(
+def _tool_job(
     command: str,
     expressions: list[str] | None,
     files: list[str] | None,
@@ -74,13 +74,6 @@ def _job(
     return Job(
         command, expressions, files, ascii=options.ascii, trace=False, quiet=quiet, debug=debug
     )
-
-
-def _stdout_to(output: Path | None) -> AbstractContextManager[None]:
-    """``output.stdout_to``, imported when a command prints (not when ``--help`` loads)."""
-    from .output import stdout_to
-
-    return stdout_to(output)
 
 
 def _read(job: Job) -> Any:
@@ -168,7 +161,7 @@ def graph(
     Example:  autodiff graph "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5 --format mermaid
     """
     options = _options(digits, ascii_only, True)
-    job = _job("graph", expressions, files, options, quiet, debug)
+    job = _tool_job("graph", expressions, files, options, quiet, debug)
 
     def action() -> object:
         from autodiff.core.derivatives import evaluate
@@ -247,7 +240,7 @@ def check(
     Example:  autodiff check "x^2" --at x=2
     """
     options = _options(None, ascii_only, True)
-    job = _job("check", expressions, files, options, quiet, debug)
+    job = _tool_job("check", expressions, files, options, quiet, debug)
     results: list[Any] = []
 
     def action() -> object:
@@ -310,7 +303,7 @@ def diff(
     Example:  autodiff diff "sigmoid(x1*x2) + x1*x2" --stats
     """
     options = _options(None, ascii_only, True)
-    job = _job("diff", expressions, files, options, quiet, debug)
+    job = _tool_job("diff", expressions, files, options, quiet, debug)
 
     def action() -> object:
         from autodiff.core.symbolic import differentiate, swell
@@ -349,7 +342,7 @@ def codegen(
 
     Example:  autodiff codegen "log(x1)+x1*x2-sin(x2)" --lang c
     """
-    job = _job("codegen", expressions, files, _options(None, False, True), quiet, debug)
+    job = _tool_job("codegen", expressions, files, _options(None, False, True), quiet, debug)
 
     def action() -> object:
         from autodiff.core.codegen import generate
