@@ -26,7 +26,6 @@ from .app import (
     Ascii,
     At,
     Debug,
-    Digits,
     Expressions,
     Files,
     OutputFile,
@@ -149,7 +148,12 @@ def graph(
         Drawing, typer.Option("--format", "-F", help=format_help(DRAWINGS))
     ] = Drawing.dot,
     output: OutputFile = None,
-    digits: Digits = None,
+    digits: Annotated[
+        int | None,
+        typer.Option(
+            "--digits", min=1, max=17, help="Significant digits of the picture's numbers."
+        ),
+    ] = None,
     ascii_only: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,
