@@ -4,11 +4,11 @@ An expression may begin with a minus sign (``-x^2``, ``-m*g*h``, ``-h+x``). Clic
 ``-m*g*h`` as the option ``-m`` with the value ``*g*h`` and ``-h+x`` as ``-h`` (help), giving
 a wrong answer or none. So, before Click parses a command's arguments, every argument is sorted:
 an option is an argument that is one of the command's option names (``-F``, ``--format``,
-``--format=json``; a long ``--name`` that is unknown stays an option, so that Click reports it
-with a did-you-mean), followed by its value when it takes one, or a short option with its value
-attached as Click reads it (``-Fjson``, ``-fnet.txt``: see ``_glued``); everything else is an
-expression. The options go first and the expressions after ``--``, in their order. Bundled
-flags (``-qh``) are expressions: write ``-q -h``.
+``--format=json``; an unknown long ``--name``, or a short option of another command, stays an
+option, so that Click reports it, with a did-you-mean), followed by its value when it takes
+one, or a short option with its value attached as Click reads it (``-Fjson``, ``-fnet.txt``:
+see ``_glued``); everything else is an expression. The options go first and the expressions
+after ``--``, in their order. Bundled flags (``-qh``) are expressions: write ``-q -h``.
 
 Click's own usage errors (a missing option value, an invalid choice) print a usage block; here
 they become the same one-line ``autodiff: error: …`` as every other bad input, exit status 2.
@@ -34,6 +34,10 @@ from typer.core import TyperGroup
 from .errors import EXIT_INPUT, PROG, printable
 
 HELP_OPTIONS = ("-h", "--help")
+# Every short option of every command (tests/test_cli_surface.py keeps it so). One a command
+# lacks is reported as unknown there rather than read as an expression: `codegen x -F json`
+# would otherwise generate code for the outputs x, -F and json. (The expression -F is -(F).)
+SHORT_OPTIONS = frozenset({"-F", "-f", "-h", "-l", "-m", "-o", "-q", "-w"})
 
 
 def _click_exception() -> type[Exception]:
@@ -101,11 +105,11 @@ def expressions_last(command: Any, args: Sequence[str]) -> list[str]:
             options += args[i : i + 2]
             i += 2
             continue
-        long_option = arg.startswith("--") and arg[2:3].isalpha()
-        glued = None if long_option or arg in flags else _glued(arg, valued)
-        if arg in flags or long_option:
+        # An unknown --word, or another command's short option: Click reports it.
+        reported = (arg.startswith("--") and arg[2:3].isalpha()) or arg in SHORT_OPTIONS
+        if arg in flags or reported:
             options.append(arg)
-        elif glued is not None:
+        elif (glued := _glued(arg, valued)) is not None:
             options += glued
         else:
             expressions.append(arg)
@@ -122,6 +126,8 @@ def usage_error_line(error: Any) -> str:
         close = error.possibilities  # best first (difflib)
         if close:
             return f"{PROG}: error: no such option: {name} (did you mean {close[0]}?)"
+        if not name.startswith("--"):  # another command's short option
+            return f"{PROG}: error: no such option: {name} (see {path} --help)"
         hint = 'write "- -x" for a double minus'  # `--x` may have meant the expression -(-x)
         return f"{PROG}: error: no such option: {name} (see {path} --help; {hint})"
     message = printable(error.format_message()).rstrip(".")

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 import autodiff
 from autodiff.cli.app import app
+from autodiff.cli.commandline import SHORT_OPTIONS
 from autodiff.cli.formats import DRAWINGS, FORMATS, TRACES
 
 runner = CliRunner()
@@ -421,3 +422,29 @@ def test_points_from_a_closed_stdin_are_bad_input_too() -> None:
     )
     assert done.returncode == 2
     assert done.stderr == "autodiff: error: standard input is closed, so - has nothing to read\n"
+
+
+def test_the_short_options_of_all_commands_are_known_to_every_command() -> None:
+    group = typer.main.get_command(app)
+    found = {
+        name
+        for command in group.commands.values()  # type: ignore[attr-defined]
+        for param in command.params
+        for name in [*param.opts, *param.secondary_opts]
+        if name.startswith("-") and not name.startswith("--")
+    }
+    assert found | {"-h"} == SHORT_OPTIONS
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["codegen", "x", "-F", "json"], ["eval", "x", "--at", "x=1", "-m", "forward"]],
+)
+def test_another_commands_short_option_is_an_unknown_option(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    option = args[-2]
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert (
+        result.stderr
+        == f"autodiff: error: no such option: {option} (see autodiff {args[0]} --help)\n"
+    )
