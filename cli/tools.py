@@ -41,7 +41,7 @@ from .app import (
 )
 from .formats import DRAWINGS, REPORTS, format_choices, format_help
 from .render.options import RenderOptions
-from .runner import Job
+from .runner import Job, parse_expressions
 
 DEFAULT_TOL = 1e-6  # core.check.DEFAULT_TOL (not imported: --help must not load the core)
 DOT_TIMEOUT = 120  # seconds Graphviz may take to lay out a graph
@@ -73,13 +73,6 @@ def _tool_job(
     return Job(
         command, expressions, files, ascii=options.ascii, trace=False, quiet=quiet, debug=debug
     )
-
-
-def _read(job: Job) -> Any:
-    """The graph, read as every command reads it (``EXPR``, ``-`` for stdin, ``-f FILE``)."""
-    from .runner import parse_expressions
-
-    return parse_expressions(job)
 
 
 def _render(fmt: Output, options: RenderOptions, name: str, result: Any, *extra: object) -> None:
@@ -173,7 +166,7 @@ def graph(
         from autodiff.core.sweeps import adjoint, local_partials
 
         program = _graphviz(format.value) if format in (Drawing.svg, Drawing.png) else None
-        graph = _read(job)
+        graph = parse_expressions(job)
         values = partials = bars = None
         warnings: tuple[object, ...] = ()
         if at:
@@ -255,7 +248,7 @@ def check(
                 "--plot needs matplotlib, which is not installed: pip install matplotlib "
                 "(the terminal plot needs nothing)"
             )
-        result = check_of(_read(job), _point(at), _wrt(wrt), tol)
+        result = check_of(parse_expressions(job), _point(at), _wrt(wrt), tol)
         if plot is not None:
             _save_plot(result, plot)
         with _stdout_to(output):
@@ -317,7 +310,7 @@ def diff(
                 f"--stats gives a second table, which {format.value} cannot hold: use --format "
                 "json, markdown or latex (the operations column is each derivative's size)"
             )
-        derivatives = differentiate(_read(job), _wrt(wrt))
+        derivatives = differentiate(parse_expressions(job), _wrt(wrt))
         sizes = swell(derivatives) if stats else None
         with _stdout_to(output):
             _render(format, options, "diff", derivatives, sizes, max_size)
@@ -351,7 +344,7 @@ def codegen(
     def action() -> object:
         from autodiff.core.codegen import generate
 
-        code = generate(_read(job), lang.value, name)
+        code = generate(parse_expressions(job), lang.value, name)
         with _stdout_to(output):
             sys.stdout.write(code)
         return ()
