@@ -66,6 +66,29 @@ def test_a_closed_stdin_is_bad_input_on_one_line() -> None:
     assert done.stderr == ("autodiff: error: standard input is closed, so - has nothing to read\n")
 
 
+def test_a_closed_stdout_is_bad_usage_on_one_line() -> None:
+    done = subprocess.run(
+        ["sh", "-c", '"$0" eval x --at x=1 >&-', AUTODIFF],
+        capture_output=True,
+        env=ENV,
+        check=False,
+        text=True,
+    )
+    assert (done.returncode, done.stderr) == (2, "autodiff: error: standard output is closed\n")
+
+
+def test_points_from_a_closed_stdin_are_bad_input_too() -> None:
+    done = subprocess.run(
+        ["sh", "-c", '"$0" eval x --points - <&-', AUTODIFF],
+        capture_output=True,
+        env=ENV,
+        check=False,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr == "autodiff: error: standard input is closed, so - has nothing to read\n"
+
+
 BOM = b"\xef\xbb\xbf"
 
 
@@ -157,6 +180,32 @@ def test_an_unknown_long_option_gets_a_did_you_mean() -> None:
 def test_dash_capital_v_is_the_version() -> None:
     result = runner.invoke(app, ["-V"])
     assert (result.exit_code, result.stdout) == (0, f"autodiff {autodiff.__version__}\n")
+
+
+def test_the_short_options_of_all_commands_are_known_to_every_command() -> None:
+    group = typer.main.get_command(app)
+    found = {
+        name
+        for command in group.commands.values()  # type: ignore[attr-defined]
+        for param in command.params
+        for name in [*param.opts, *param.secondary_opts]
+        if name.startswith("-") and not name.startswith("--")
+    }
+    assert found | {"-h"} == SHORT_OPTIONS
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["codegen", "x", "-F", "json"], ["eval", "x", "--at", "x=1", "-m", "forward"]],
+)
+def test_another_commands_short_option_is_an_unknown_option(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    option = args[-2]
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert (
+        result.stderr
+        == f"autodiff: error: no such option: {option} (see autodiff {args[0]} --help)\n"
+    )
 
 
 # --- every command takes EXPR, - and -f FILE, and -o FILE --------------------------------------
@@ -399,52 +448,3 @@ def test_derivatives_at_a_kink_read_back_with_the_tables_convention(
     text = f"{name}({', '.join(['a', 'b'][: len(point)])})"
     for formula, value, ad in _derivatives_read_back(text, dict(zip(("a", "b"), point))):
         assert value == ad, (formula, value, ad)
-
-
-def test_a_closed_stdout_is_bad_usage_on_one_line() -> None:
-    done = subprocess.run(
-        ["sh", "-c", '"$0" eval x --at x=1 >&-', AUTODIFF],
-        capture_output=True,
-        env=ENV,
-        check=False,
-        text=True,
-    )
-    assert (done.returncode, done.stderr) == (2, "autodiff: error: standard output is closed\n")
-
-
-def test_points_from_a_closed_stdin_are_bad_input_too() -> None:
-    done = subprocess.run(
-        ["sh", "-c", '"$0" eval x --points - <&-', AUTODIFF],
-        capture_output=True,
-        env=ENV,
-        check=False,
-        text=True,
-    )
-    assert done.returncode == 2
-    assert done.stderr == "autodiff: error: standard input is closed, so - has nothing to read\n"
-
-
-def test_the_short_options_of_all_commands_are_known_to_every_command() -> None:
-    group = typer.main.get_command(app)
-    found = {
-        name
-        for command in group.commands.values()  # type: ignore[attr-defined]
-        for param in command.params
-        for name in [*param.opts, *param.secondary_opts]
-        if name.startswith("-") and not name.startswith("--")
-    }
-    assert found | {"-h"} == SHORT_OPTIONS
-
-
-@pytest.mark.parametrize(
-    "args",
-    [["codegen", "x", "-F", "json"], ["eval", "x", "--at", "x=1", "-m", "forward"]],
-)
-def test_another_commands_short_option_is_an_unknown_option(args: list[str]) -> None:
-    result = runner.invoke(app, args)
-    option = args[-2]
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert (
-        result.stderr
-        == f"autodiff: error: no such option: {option} (see autodiff {args[0]} --help)\n"
-    )
