@@ -6,8 +6,11 @@ so a JSON answer never pays for Rich.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,10 +19,13 @@ from autodiff import __version__
 from autodiff.core.builder import DEFAULT_MAX_NODES
 
 from .commandline import AutodiffGroup, lazy_group
+from .errors import EXIT_INPUT
+from .formats import TRACES, format_choices, format_help
 from .render.options import RenderOptions
-from .runner import Job, console, guard, parse_expressions, run, stdout_is_unicode, warn
+from .runner import Job, console, guard, run, stdout_is_unicode, warn
 
 HEADLINE = 'autodiff grad "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5'
+DEFAULT_DIGITS = 6  # of the numbers in trace tables, unless --digits says otherwise
 
 app = typer.Typer(
     name="autodiff",
@@ -38,14 +44,7 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    tsv = "tsv"
-    markdown = "markdown"
-    latex = "latex"
+Format: Any = format_choices("Format", TRACES)
 
 
 class OnError(str, Enum):
@@ -82,12 +81,22 @@ Files = Annotated[
         show_default=False,
     ),
 ]
+OutputFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to FILE instead of stdout.",
+        metavar="FILE",
+        show_default=False,
+    ),
+]
 Points = Annotated[
     str | None,
     typer.Option(
         "--points",
         help="Evaluate at every row of a CSV file whose header names the variables (- for "
-        "standard input); --at gives the variables it lacks. Needs NumPy.",
+        "standard input); --at gives the variables it lacks.",
         metavar="FILE",
         show_default=False,
     ),
@@ -111,17 +120,18 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-F",
-        help="table for people; json, jsonl, csv, tsv for programs; markdown for notes; latex "
-        "for slides.",
+        help=format_help(TRACES),
     ),
 ]
 Digits = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--digits",
         min=1,
         max=17,
-        help="Significant digits of the trace tables (the result is always printed in full).",
+        help="Significant digits of the numbers in tables, Markdown and LaTeX (default: 6 in "
+        "the traces, the results in full); JSON, CSV and TSV always carry every digit.",
+        show_default=False,
     ),
 ]
 Ascii = Annotated[
@@ -147,8 +157,11 @@ Wrt = Annotated[
         show_default=False,
     ),
 ]
-ShowTrace = Annotated[
-    bool, typer.Option("--show-trace", help="Print the primal and second-order traces too.")
+SecondOrderTrace = Annotated[
+    bool,
+    typer.Option(
+        "--trace/--no-trace", help="Print the primal and second-order traces too, or not."
+    ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings.")]
 Strict = Annotated[
@@ -189,27 +202,29 @@ def _main(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
         ),
     ] = False,
 ) -> None:
     """Algorithmic differentiation on the command line."""
 
 
-def _options(digits: int, ascii_only: bool, trace: bool) -> RenderOptions:
-    return RenderOptions(digits=digits, ascii=ascii_only or not stdout_is_unicode(), trace=trace)
+def _options(digits: int | None, ascii_only: bool, trace: bool) -> RenderOptions:
+    return RenderOptions(
+        digits=digits or DEFAULT_DIGITS,
+        ascii=ascii_only or not stdout_is_unicode(),
+        trace=trace,
+        result_digits=digits,
+    )
 
 
-def _run(
-    sources: list[str],
-    options: RenderOptions,
-    debug: bool,
-    quiet: bool,
-    action: Callable[[], object],
-) -> None:
-    """Run a command body that returns its warnings; errors become one message and a status."""
-    job = Job("", list(sources), ascii=options.ascii, quiet=quiet, debug=debug)
-    job.sources[:] = sources
+def _run(job: Job, action: Callable[[], object]) -> None:
+    """Run a command body that returns its warnings; errors become one message and a status,
+    with a caret under the job's sources once they are read."""
 
     def body() -> None:
         for warning in action() or ():  # type: ignore[attr-defined]
@@ -220,10 +235,6 @@ def _run(
 
 def _console(options: RenderOptions) -> Any:
     return console(options)
-
-
-def _parse(expressions: list[str]) -> Any:
-    return parse_expressions(Job("", list(expressions)))
 
 
 def _point(at: list[str] | None) -> dict[str, float]:
@@ -252,9 +263,10 @@ def _names(graph: Any, wrt: list[str] | None) -> tuple[str, ...]:
     return tuple(graph.input_names[j] for j in resolve_wrt(graph, wrt))
 
 
-# Option names that are also Job fields (``format`` and ``show_trace`` are renamed).
+# Option names that are also Job fields (``format`` is renamed; ``--digits``, when given,
+# rounds the results too).
 _JOB_FIELDS = {
-    "expressions", "files", "at", "digits", "ascii", "trace", "quiet", "debug", "points",
+    "expressions", "files", "at", "ascii", "trace", "quiet", "debug", "points",
     "on_error", "strict", "max_nodes", "max_rows",
 }  # fmt: skip
 
@@ -263,10 +275,30 @@ def _job(command: str, options: dict[str, Any], **extra: Any) -> Job:
     """A Job from a command's parameters (its ``locals()``), enums as their values."""
     values = {k: v for k, v in options.items() if k in _JOB_FIELDS}
     values["fmt"] = options["format"]
-    if "show_trace" in options:
-        values["trace"] = options["show_trace"]
+    values["digits"] = options["digits"] or DEFAULT_DIGITS
+    values["result_digits"] = options["digits"]
     values.update(extra)
     return Job(command, **{k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()})
+
+
+def _run_job(
+    job: Job,
+    output: Path | None,
+    compute: Callable[[Any, dict[str, float]], Any],
+    batch: Callable[[Any], dict[str, Any]] | None = None,
+) -> None:
+    """``run``, with stdout sent to ``-o FILE`` when given."""
+    with _stdout_to(output):
+        run(job, compute, batch)
+
+
+def _stdout_to(output: Path | None) -> AbstractContextManager[None]:
+    """``output.stdout_to``, imported only when ``-o`` is given (start-up time)."""
+    if output is None:
+        return nullcontext()
+    from .output import stdout_to
+
+    return stdout_to(output)
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -287,7 +319,7 @@ def grad(
     points: Points = None,
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
-    digits: Digits = 6,
+    digits: Digits = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -295,6 +327,7 @@ def grad(
     strict: Strict = False,
     max_nodes: MaxNodes = DEFAULT_MAX_NODES,
     max_rows: MaxRows = 1000,
+    output: OutputFile = None,
 ) -> None:
     """The gradient, with the primal trace and the adjoint (or tangent) trace.
 
@@ -308,7 +341,7 @@ def grad(
     def compute(graph: Any, point: dict[str, float]) -> Any:
         return gradient(graph, point, mode.value, names, record=job.options.trace)
 
-    run(job, compute, lambda graph: {"mode": mode.value, "wrt": names})
+    _run_job(job, output, compute, lambda graph: {"mode": mode.value, "wrt": names})
 
 
 @app.command()
@@ -329,7 +362,7 @@ def jacobian(
     points: Points = None,
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
-    digits: Digits = 6,
+    digits: Digits = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -337,6 +370,7 @@ def jacobian(
     strict: Strict = False,
     max_nodes: MaxNodes = DEFAULT_MAX_NODES,
     max_rows: MaxRows = 1000,
+    output: OutputFile = None,
 ) -> None:
     """The Jacobian of several expressions (the outputs y1…ym of one function).
 
@@ -350,7 +384,7 @@ def jacobian(
     def compute(graph: Any, point: dict[str, float]) -> Any:
         return jacobian_of(graph, point, mode.value, names, record=job.options.trace)
 
-    run(job, compute, lambda graph: {"mode": mode.value, "wrt": names})
+    _run_job(job, output, compute, lambda graph: {"mode": mode.value, "wrt": names})
 
 
 Direction = Annotated[
@@ -374,7 +408,7 @@ def jvp(
     points: Points = None,
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
-    digits: Digits = 6,
+    digits: Digits = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -382,6 +416,7 @@ def jvp(
     strict: Strict = False,
     max_nodes: MaxNodes = DEFAULT_MAX_NODES,
     max_rows: MaxRows = 1000,
+    output: OutputFile = None,
 ) -> None:
     """J·u, the directional derivative of every output, in one forward sweep.
 
@@ -398,7 +433,7 @@ def jvp(
     def compute(graph: Any, point: dict[str, float]) -> Any:
         return jvp_of(graph, point, u(graph), names)
 
-    run(job, compute, lambda graph: {"wrt": names, "direction": u(graph)})
+    _run_job(job, output, compute, lambda graph: {"wrt": names, "direction": u(graph)})
 
 
 @app.command()
@@ -419,7 +454,7 @@ def vjp(
     points: Points = None,
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
-    digits: Digits = 6,
+    digits: Digits = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -427,6 +462,7 @@ def vjp(
     strict: Strict = False,
     max_nodes: MaxNodes = DEFAULT_MAX_NODES,
     max_rows: MaxRows = 1000,
+    output: OutputFile = None,
 ) -> None:
     """wᵀJ, the gradient of a weighted sum of the outputs, in one reverse sweep.
 
@@ -444,7 +480,7 @@ def vjp(
     def compute(graph: Any, point: dict[str, float]) -> Any:
         return vjp_of(graph, point, w(graph), names)
 
-    run(job, compute, lambda graph: {"wrt": names, "cotangent": w(graph)})
+    _run_job(job, output, compute, lambda graph: {"wrt": names, "cotangent": w(graph)})
 
 
 @app.command()
@@ -456,14 +492,15 @@ def hessian(
     points: Points = None,
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
-    digits: Digits = 6,
+    digits: Digits = None,
     ascii: Ascii = False,
-    show_trace: ShowTrace = False,
+    trace: SecondOrderTrace = False,
     quiet: Quiet = False,
     debug: Debug = False,
     strict: Strict = False,
     max_nodes: MaxNodes = DEFAULT_MAX_NODES,
     max_rows: MaxRows = 1000,
+    output: OutputFile = None,
 ) -> None:
     """The exact Hessian by forward-over-reverse (one tangent-of-adjoint sweep per input).
 
@@ -477,7 +514,7 @@ def hessian(
     def compute(graph: Any, point: dict[str, float]) -> Any:
         return hessian_of(graph, point, names)
 
-    run(job, compute, lambda graph: {"wrt": names})
+    _run_job(job, output, compute, lambda graph: {"wrt": names})
 
 
 @app.command()
@@ -497,14 +534,15 @@ def hvp(
     points: Points = None,
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
-    digits: Digits = 6,
+    digits: Digits = None,
     ascii: Ascii = False,
-    show_trace: ShowTrace = False,
+    trace: SecondOrderTrace = False,
     quiet: Quiet = False,
     debug: Debug = False,
     strict: Strict = False,
     max_nodes: MaxNodes = DEFAULT_MAX_NODES,
     max_rows: MaxRows = 1000,
+    output: OutputFile = None,
 ) -> None:
     """H·u in one forward-over-reverse sweep, without forming the Hessian.
 
@@ -521,7 +559,7 @@ def hvp(
     def compute(graph: Any, point: dict[str, float]) -> Any:
         return hvp_of(graph, point, u(graph), names)
 
-    run(job, compute, lambda graph: {"wrt": names, "direction": u(graph)})
+    _run_job(job, output, compute, lambda graph: {"wrt": names, "direction": u(graph)})
 
 
 @app.command("eval")
@@ -532,7 +570,7 @@ def eval_(
     points: Points = None,
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
-    digits: Digits = 6,
+    digits: Digits = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -540,6 +578,7 @@ def eval_(
     strict: Strict = False,
     max_nodes: MaxNodes = DEFAULT_MAX_NODES,
     max_rows: MaxRows = 1000,
+    output: OutputFile = None,
 ) -> None:
     """The value of each expression, with the forward primal trace.
 
@@ -548,7 +587,7 @@ def eval_(
     from autodiff.core.derivatives import evaluate
 
     job = _job("eval", locals())
-    run(job, evaluate, lambda graph: {})
+    _run_job(job, output, evaluate, lambda graph: {})
 
 
 @app.command()
@@ -557,13 +596,14 @@ def wengert(
     at: At = None,
     files: Files = None,
     format: FormatOption = Format.table,
-    digits: Digits = 6,
+    digits: Digits = None,
     ascii: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,
     strict: Strict = False,
     max_nodes: MaxNodes = DEFAULT_MAX_NODES,
     max_rows: MaxRows = 1000,
+    output: OutputFile = None,
 ) -> None:
     """The Wengert list: one single-assignment step per operation (with values given --at).
 
@@ -576,10 +616,13 @@ def wengert(
     def compute(graph: Any, point: dict[str, float]) -> Any:
         return evaluate(graph, point) if at else graph
 
-    run(job, compute)
+    _run_job(job, output, compute)
 
 
 def main() -> None:
+    if sys.stdout is None:  # started with stdout closed (>&-): bad usage, as in coreutils
+        typer.echo("autodiff: error: standard output is closed", err=True)
+        sys.exit(EXIT_INPUT)
     lazy_group(app)(prog_name="autodiff")  # makes only the command it runs
 
 

@@ -3,11 +3,12 @@
 An expression may begin with a minus sign (``-x^2``, ``-m*g*h``, ``-h+x``). Click would read
 ``-m*g*h`` as the option ``-m`` with the value ``*g*h`` and ``-h+x`` as ``-h`` (help), giving
 a wrong answer or none. So, before Click parses a command's arguments, every argument is sorted:
-an option is an argument that is *exactly* one of the command's option names (``-F``,
-``--format``, ``--format=json``; a long ``--name`` that is unknown stays an option, so that Click
-reports the typo), followed by its value when it takes one; everything else is an expression.
-The options go first and the expressions after ``--``, in their order. Attached short values
-(``-Fjson``) and bundled flags (``-qh``) are therefore expressions: write ``-F json``.
+an option is an argument that is one of the command's option names (``-F``, ``--format``,
+``--format=json``; an unknown long ``--name``, or a short option of another command, stays an
+option, so that Click reports it, with a did-you-mean), followed by its value when it takes
+one, or a short option with its value attached as Click reads it (``-Fjson``, ``-fnet.txt``:
+see ``_glued``); everything else is an expression. The options go first and the expressions
+after ``--``, in their order. Bundled flags (``-qh``) are expressions: write ``-q -h``.
 
 Click's own usage errors (a missing option value, an invalid choice) print a usage block; here
 they become the same one-line ``autodiff: error: …`` as every other bad input, exit status 2.
@@ -33,6 +34,10 @@ from typer.core import TyperGroup
 from .errors import EXIT_INPUT, PROG, printable
 
 HELP_OPTIONS = ("-h", "--help")
+# Every short option of every command (tests/test_cli_surface.py keeps it so). One a command
+# lacks is reported as unknown there rather than read as an expression: `codegen x -F json`
+# would otherwise generate code for the outputs x, -F and json. (The expression -F is -(F).)
+SHORT_OPTIONS = frozenset({"-F", "-f", "-h", "-l", "-m", "-o", "-q", "-w"})
 
 
 def _click_exception() -> type[Exception]:
@@ -43,15 +48,44 @@ def _click_exception() -> type[Exception]:
 ClickException = _click_exception()
 
 
-def _option_names(command: Any) -> tuple[set[str], set[str]]:
-    """The command's flag names and the names of its options that take a value."""
-    flags, valued = set(HELP_OPTIONS), set()
+def _option_names(command: Any) -> tuple[set[str], dict[str, Any]]:
+    """The command's flag names, and its options that take a value by each of their names."""
+    flags: set[str] = set(HELP_OPTIONS)
+    valued: dict[str, Any] = {}
     for param in command.params:
         if param.param_type_name != "option":
             continue
         names = [*param.opts, *param.secondary_opts]
-        (flags if param.is_flag or param.count else valued).update(names)
+        if param.is_flag or param.count:
+            flags.update(names)
+        else:
+            valued.update(dict.fromkeys(names, param))
     return flags, valued
+
+
+def _is_expression(text: str) -> bool:
+    from autodiff.core.errors import AutodiffError
+    from autodiff.grammar.build import parse
+
+    try:
+        parse(text)
+    except AutodiffError:
+        return False
+    return True
+
+
+def _glued(arg: str, valued: dict[str, Any]) -> list[str] | None:
+    """``-Fjson`` as ``-F json``, as Click reads it, when ``-F`` takes a value and the rest is
+    one it accepts: one of its choices, or for any other value (``-fnet.txt``, ``-w1,0``), when
+    the whole argument is not itself an expression (``-fx`` stays the expression ``-fx``)."""
+    option, value = arg[:2], arg[2:]
+    param = valued.get(option)
+    if param is None or not value or arg.startswith("--"):
+        return None
+    choices = getattr(param.type, "choices", None)
+    if choices is not None:
+        return [option, value] if value in {str(c) for c in choices} else None
+    return None if _is_expression(arg) else [option, value]
 
 
 def expressions_last(command: Any, args: Sequence[str]) -> list[str]:
@@ -71,9 +105,12 @@ def expressions_last(command: Any, args: Sequence[str]) -> list[str]:
             options += args[i : i + 2]
             i += 2
             continue
-        long_option = arg.startswith("--") and arg[2:3].isalpha()
-        if arg in flags or long_option:
+        # An unknown --word, or another command's short option: Click reports it.
+        reported = (arg.startswith("--") and arg[2:3].isalpha()) or arg in SHORT_OPTIONS
+        if arg in flags or reported:
             options.append(arg)
+        elif (glued := _glued(arg, valued)) is not None:
+            options += glued
         else:
             expressions.append(arg)
         i += 1
@@ -82,12 +119,19 @@ def expressions_last(command: Any, args: Sequence[str]) -> list[str]:
 
 def usage_error_line(error: Any) -> str:
     """Click's usage error as one line, with where to look for help."""
-    message = printable(error.format_message()).rstrip(".")
-    message = message[:1].lower() + message[1:]
     context = getattr(error, "ctx", None)
     path = context.command_path if context is not None else PROG
-    if type(error).__name__ == "NoSuchOption":  # `--x` may have meant the expression -(-x)
-        return f'{PROG}: error: {message} (see {path} --help; write "- -x" for a double minus)'
+    if type(error).__name__ == "NoSuchOption":
+        name = printable(error.option_name)
+        close = error.possibilities  # best first (difflib)
+        if close:
+            return f"{PROG}: error: no such option: {name} (did you mean {close[0]}?)"
+        if not name.startswith("--"):  # another command's short option
+            return f"{PROG}: error: no such option: {name} (see {path} --help)"
+        hint = 'write "- -x" for a double minus'  # `--x` may have meant the expression -(-x)
+        return f"{PROG}: error: no such option: {name} (see {path} --help; {hint})"
+    message = printable(error.format_message()).rstrip(".")
+    message = message[:1].lower() + message[1:]
     return f"{PROG}: error: {message} (see {path} --help)"
 
 

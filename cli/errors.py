@@ -6,9 +6,12 @@ non-finite), 2 bad usage or bad input, 3 an internal error (a bug: please report
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
+from typing import NoReturn
 
 from autodiff.core.errors import AutodiffError, InputError, Span
 from autodiff.core.notation import to_ascii
@@ -22,6 +25,19 @@ PROG = "autodiff"
 
 def exit_code(error: AutodiffError) -> int:
     return EXIT_INPUT if isinstance(error, InputError) else EXIT_MATH
+
+
+def end_quietly_on_closed_pipe() -> NoReturn:
+    """The reader of stdout went away (``| head``): stop with status 0 and no message, in every
+    format. Rich's own handler exits 1, the status of a math error; and stdout now points at
+    the null device, so that flushing what is still buffered at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is no file (a test's capture): nothing to flush
+        pass
+    raise SystemExit(EXIT_OK)
 
 
 WINDOW = 76  # characters of a long source line shown around the error

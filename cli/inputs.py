@@ -21,14 +21,31 @@ class SourceError(InputError):
 
 
 def _read(path: str, what: str) -> str:
-    if path == STDIN:
-        return sys.stdin.read()
+    """The text of a file or of stdin, decoded the same way: UTF-8, a leading byte-order mark
+    (which spreadsheets write) ignored."""
+    source = "standard input" if path == STDIN else f"the {what} {path}"
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = _stdin_bytes() if path == STDIN else Path(path).read_bytes()
     except OSError as error:
-        raise SourceError(f"cannot read the {what} {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise SourceError(f"the {what} {path} is not UTF-8 text") from None
+        raise SourceError(f"cannot read {source}: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SourceError(
+            f"{source} is not UTF-8 text (byte 0x{data[error.start]:02x} on line {line})"
+        ) from None
+
+
+def _stdin_bytes() -> bytes:
+    """Standard input's bytes; a closed stdin (``<&-``) is bad input, not a crash."""
+    stream = sys.stdin
+    if stream is None:
+        raise SourceError("standard input is closed, so - has nothing to read")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a text stream without bytes underneath (a notebook's, a test's)
+        return stream.read().encode("utf-8", "surrogateescape")
+    return buffer.read()
 
 
 def expression_lines(text: str) -> list[str]:

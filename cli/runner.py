@@ -17,7 +17,14 @@ import typer
 from autodiff.core.builder import DEFAULT_MAX_NODES
 from autodiff.core.errors import AutodiffError, InputError, MathError, Span, UsageError
 
-from .errors import EXIT_INPUT, EXIT_INTERNAL, exit_code, format_error, format_warning
+from .errors import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    end_quietly_on_closed_pipe,
+    exit_code,
+    format_error,
+    format_warning,
+)
 from .render.options import RenderOptions
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "latex")
@@ -37,6 +44,7 @@ class Job:
     at: list[str] | None = None
     fmt: str = "table"
     digits: int = 6
+    result_digits: int | None = None  # --digits rounds the results of tables too, when given
     ascii: bool = False
     trace: bool | None = None  # None: the format's default (tables yes, CSV no)
     quiet: bool = False
@@ -56,7 +64,7 @@ class Job:
         if trace is None:  # the format's default: traces for people, unless the graph is huge
             trace = self.fmt not in ("csv", "tsv") and self.nodes <= AUTO_TRACE_NODES
         ascii_only = self.ascii or not stdout_is_unicode()
-        return RenderOptions(self.digits, ascii_only, trace, self.max_rows)
+        return RenderOptions(self.digits, ascii_only, trace, self.max_rows, self.result_digits)
 
 
 def stdout_is_unicode() -> bool:
@@ -100,8 +108,7 @@ def guard(job: Job, action: Callable[[], None]) -> None:
         )
     except BrokenPipeError:
         # The reader of our stdout went away (`| head`): not an error worth a message.
-        sys.stderr.close()
-        raise typer.Exit(0) from None
+        end_quietly_on_closed_pipe()
     except Exception as error:
         if debug:
             raise
@@ -117,7 +124,9 @@ def console(options: RenderOptions) -> Any:
 
     # Piped output: no colour, and no wrapping of wide tables at 80 columns.
     width = None if sys.stdout.isatty() else 10_000
-    return Console(highlight=False, width=width, emoji=False, safe_box=options.ascii)
+    rich = Console(highlight=False, width=width, emoji=False, safe_box=options.ascii)
+    rich.on_broken_pipe = end_quietly_on_closed_pipe  # type: ignore[method-assign]
+    return rich
 
 
 def emit(text: str) -> None:
@@ -225,7 +234,7 @@ def _numpy_or_fail() -> None:
         import numpy  # noqa: F401
     except ImportError:
         raise UsageError(
-            "--points needs NumPy: pip install 'autodiff-cli[batch]' (or pip install numpy)"
+            "--points needs NumPy, a dependency of autodiff-cli missing here: pip install numpy"
         ) from None
 
 

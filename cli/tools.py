@@ -26,47 +26,29 @@ from .app import (
     Ascii,
     At,
     Debug,
-    Digits,
     Expressions,
+    Files,
+    OutputFile,
     Quiet,
     Wrt,
     _console,
     _options,
     _point,
     _run,
+    _stdout_to,
     _wrt,
     app,
 )
+from .formats import DRAWINGS, REPORTS, format_choices, format_help
 from .render.options import RenderOptions
+from .runner import Job, parse_expressions
 
 DEFAULT_TOL = 1e-6  # core.check.DEFAULT_TOL (not imported: --help must not load the core)
 DOT_TIMEOUT = 120  # seconds Graphviz may take to lay out a graph
 
 
-class Drawing(str, Enum):
-    dot = "dot"
-    mermaid = "mermaid"
-    svg = "svg"
-    png = "png"
-
-
-class Output(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    tsv = "tsv"
-    markdown = "markdown"
-    latex = "latex"
-
-
-OutputFormat = Annotated[
-    Output,
-    typer.Option(
-        "--format",
-        "-F",
-        help="table for people; json, csv, tsv for programs; markdown for notes; latex for slides.",
-    ),
-]
+Drawing: Any = format_choices("Drawing", DRAWINGS)
+Output: Any = format_choices("Output", REPORTS)
 
 
 class Language(str, Enum):
@@ -74,24 +56,23 @@ class Language(str, Enum):
     c = "c"
 
 
-OutputFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--output",
-        "-o",
-        help="Write to FILE instead of stdout.",
-        metavar="FILE",
-        show_default=False,
-    ),
-]
+OutputFormat = Annotated[Output, typer.Option("--format", "-F", help=format_help(REPORTS))]
 
 
-def _read(command: str, expressions: list[str], quiet: bool) -> Any:
-    """The graph, read as every command reads it (``-`` for standard input); these commands
-    print no traces, so the warning that a huge graph's traces are skipped does not apply."""
-    from .runner import Job, parse_expressions
-
-    return parse_expressions(Job(command, expressions, trace=False, quiet=quiet))
+def _tool_job(
+    command: str,
+    expressions: list[str] | None,
+    files: list[str] | None,
+    options: RenderOptions,
+    quiet: bool,
+    debug: bool,
+) -> Job:
+    """What these commands share with the others: where the expressions come from, and how
+    errors are worded (with a caret under the expression, once read). They print no traces,
+    so the warning that a huge graph's traces are skipped does not apply."""
+    return Job(
+        command, expressions, files, ascii=options.ascii, trace=False, quiet=quiet, debug=debug
+    )
 
 
 def _render(fmt: Output, options: RenderOptions, name: str, result: Any, *extra: object) -> None:
@@ -153,18 +134,19 @@ def _write(data: bytes, output: Path | None, binary: bool) -> None:
 
 @app.command()
 def graph(
-    expressions: Expressions,
+    expressions: Expressions = None,
     at: At = None,
+    files: Files = None,
     format: Annotated[
-        Drawing,
-        typer.Option(
-            "--format",
-            "-F",
-            help="dot (Graphviz) or mermaid text; svg or png through Graphviz's dot program.",
-        ),
+        Drawing, typer.Option("--format", "-F", help=format_help(DRAWINGS))
     ] = Drawing.dot,
     output: OutputFile = None,
-    digits: Digits = 6,
+    digits: Annotated[
+        int | None,
+        typer.Option(
+            "--digits", min=1, max=17, help="Significant digits of the picture's numbers."
+        ),
+    ] = None,
     ascii_only: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -176,6 +158,7 @@ def graph(
     Example:  autodiff graph "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5 --format mermaid
     """
     options = _options(digits, ascii_only, True)
+    job = _tool_job("graph", expressions, files, options, quiet, debug)
 
     def action() -> object:
         from autodiff.core.derivatives import evaluate
@@ -183,7 +166,7 @@ def graph(
         from autodiff.core.sweeps import adjoint, local_partials
 
         program = _graphviz(format.value) if format in (Drawing.svg, Drawing.png) else None
-        graph = _read("graph", expressions, quiet)
+        graph = parse_expressions(job)
         values = partials = bars = None
         warnings: tuple[object, ...] = ()
         if at:
@@ -203,7 +186,7 @@ def graph(
             _write(data, output, binary=format is Drawing.png)
         return warnings
 
-    _run(expressions, options, debug, quiet, action)
+    _run(job, action)
 
 
 # --- check -----------------------------------------------------------------------------------
@@ -220,7 +203,7 @@ def _save_plot(result: Any, path: Path) -> None:
 
 @app.command()
 def check(
-    expressions: Expressions,
+    expressions: Expressions = None,
     at: At = None,
     wrt: Wrt = None,
     tol: Annotated[
@@ -241,7 +224,9 @@ def check(
             show_default=False,
         ),
     ] = None,
+    files: Files = None,
     format: OutputFormat = Output.table,
+    output: OutputFile = None,
     ascii_only: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -251,7 +236,8 @@ def check(
 
     Example:  autodiff check "x^2" --at x=2
     """
-    options = _options(6, ascii_only, True)
+    options = _options(None, ascii_only, True)
+    job = _tool_job("check", expressions, files, options, quiet, debug)
     results: list[Any] = []
 
     def action() -> object:
@@ -262,14 +248,15 @@ def check(
                 "--plot needs matplotlib, which is not installed: pip install matplotlib "
                 "(the terminal plot needs nothing)"
             )
-        result = check_of(_read("check", expressions, quiet), _point(at), _wrt(wrt), tol)
+        result = check_of(parse_expressions(job), _point(at), _wrt(wrt), tol)
         if plot is not None:
             _save_plot(result, plot)
-        _render(format, options, "check", result)
+        with _stdout_to(output):
+            _render(format, options, "check", result)
         results.append(result)
         return result.evaluation.warnings
 
-    _run(expressions, options, debug, quiet, action)
+    _run(job, action)
     result = results[0]
     if not result.agrees:
         if not quiet:
@@ -283,7 +270,7 @@ def check(
 
 @app.command()
 def diff(
-    expressions: Expressions,
+    expressions: Expressions = None,
     wrt: Wrt = None,
     stats: Annotated[
         bool,
@@ -301,7 +288,9 @@ def diff(
             help="Print a derivative only if written out it has at most this many operations.",
         ),
     ] = 10_000,
+    files: Files = None,
     format: OutputFormat = Output.table,
+    output: OutputFile = None,
     ascii_only: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -310,7 +299,8 @@ def diff(
 
     Example:  autodiff diff "sigmoid(x1*x2) + x1*x2" --stats
     """
-    options = _options(6, ascii_only, True)
+    options = _options(None, ascii_only, True)
+    job = _tool_job("diff", expressions, files, options, quiet, debug)
 
     def action() -> object:
         from autodiff.core.symbolic import differentiate, swell
@@ -320,13 +310,13 @@ def diff(
                 f"--stats gives a second table, which {format.value} cannot hold: use --format "
                 "json, markdown or latex (the operations column is each derivative's size)"
             )
-        derivatives = differentiate(_read("diff", expressions, quiet), _wrt(wrt))
-        _render(
-            format, options, "diff", derivatives, swell(derivatives) if stats else None, max_size
-        )
+        derivatives = differentiate(parse_expressions(job), _wrt(wrt))
+        sizes = swell(derivatives) if stats else None
+        with _stdout_to(output):
+            _render(format, options, "diff", derivatives, sizes, max_size)
         return ()
 
-    _run(expressions, options, debug, quiet, action)
+    _run(job, action)
 
 
 # --- codegen ---------------------------------------------------------------------------------
@@ -334,11 +324,13 @@ def diff(
 
 @app.command()
 def codegen(
-    expressions: Expressions,
+    expressions: Expressions = None,
     lang: Annotated[
         Language, typer.Option("--lang", "-l", help="The language of the generated function.")
     ] = Language.python,
     name: Annotated[str, typer.Option("--name", help="The generated function's name.")] = "f",
+    files: Files = None,
+    output: OutputFile = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -347,12 +339,14 @@ def codegen(
 
     Example:  autodiff codegen "log(x1)+x1*x2-sin(x2)" --lang c
     """
-    options = _options(6, False, True)
+    job = _tool_job("codegen", expressions, files, _options(None, False, True), quiet, debug)
 
     def action() -> object:
         from autodiff.core.codegen import generate
 
-        sys.stdout.write(generate(_read("codegen", expressions, quiet), lang.value, name))
+        code = generate(parse_expressions(job), lang.value, name)
+        with _stdout_to(output):
+            sys.stdout.write(code)
         return ()
 
-    _run(expressions, options, debug, quiet, action)
+    _run(job, action)

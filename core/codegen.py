@@ -174,6 +174,22 @@ _C_KEYWORDS = frozenset(
 _C_MACROS = frozenset(
     "NAN INFINITY HUGE_VAL HUGE_VALF HUGE_VALL math_errhandling MATH_ERRNO MATH_ERREXCEPT".split()
 )
+# What the other standard headers define as macros or types: the generated function is pasted
+# into files that include them, where a parameter named ``errno`` or ``stdin`` stops compiling.
+_C_LIBRARY = frozenset(
+    "errno stdin stdout stderr EOF NULL BUFSIZ FILENAME_MAX FOPEN_MAX TMP_MAX L_tmpnam "
+    "SEEK_SET SEEK_CUR SEEK_END RAND_MAX EXIT_SUCCESS EXIT_FAILURE MB_CUR_MAX MB_LEN_MAX "
+    "CHAR_BIT CLOCKS_PER_SEC TIME_UTC assert offsetof setjmp va_arg va_start va_end va_copy "
+    "bool true false complex imaginary I alignas alignof noreturn static_assert thread_local "
+    "FILE fpos_t jmp_buf va_list div_t ldiv_t lldiv_t".split()
+)
+# Prefixes the C standard reserves for its headers' macros: <errno.h> (EDOM, E2BIG), <signal.h>,
+# <locale.h>, <float.h>, <stdint.h>/<inttypes.h> and <stdatomic.h>.
+_C_LIBRARY_PREFIX = re.compile(
+    r"E[0-9A-Z]|SIG[A-Z_]|LC_[A-Z]|(L?DBL|FLT|DECIMAL|INT|UINT|INTMAX|UINTMAX|INTPTR|UINTPTR|"
+    r"PTRDIFF|SIZE|WCHAR|WINT|SIG_ATOMIC|CHAR|SCHAR|UCHAR|SHRT|USHRT|LONG|ULONG|LLONG|ULLONG)_|"
+    r"PRI[a-zX]|SCN[a-zX]|ATOMIC_|memory_order"
+)
 
 
 def _called(language: Language) -> set[str]:
@@ -184,9 +200,14 @@ def _called(language: Language) -> set[str]:
 
 
 def _reserved_prefix(name: str, language: Language) -> bool:
-    """C reserves ``__x``, ``_X`` for the implementation; <math.h> defines ``M_…``, ``FP_…``."""
+    """C reserves ``__x``, ``_X`` for the implementation; <math.h> defines ``M_…``, ``FP_…``;
+    the other standard headers ``EDOM``, ``SIGINT``, ``INT_MAX`` (``_C_LIBRARY_PREFIX``), and
+    any name ending in ``_t`` is a type of theirs or of POSIX."""
     return language == "c" and (
-        name.startswith(("__", "FP_", "M_")) or re.match(r"_[A-Z]", name) is not None
+        name.startswith(("__", "FP_", "M_"))
+        or name.endswith("_t")
+        or re.match(r"_[A-Z]", name) is not None
+        or _C_LIBRARY_PREFIX.match(name) is not None
     )
 
 
@@ -195,7 +216,7 @@ def _reserved(name: str, language: Language, taken: set[str]) -> bool:
         return True
     if language == "python":
         return keyword.iskeyword(name) or name == "math"
-    return name in _C_KEYWORDS or name in _C_MACROS
+    return name in _C_KEYWORDS or name in _C_MACROS or name in _C_LIBRARY
 
 
 def _fixed_names(language: Language, function: str) -> set[str]:

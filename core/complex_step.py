@@ -123,6 +123,7 @@ COMPLEX: dict[str, ComplexFn | None] = {
     "max": None,
     "min": None,
     "hypot": None,
+    "sign": None,
 }
 
 

@@ -700,6 +700,20 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
                 "(0, 0), the midpoint of the subgradients",
             ),
         ),
+        # sign is the derivative of abs: with it, every derivative `diff` prints reads back in.
+        _prim(
+            "sign",
+            sign,
+            (_zero,),
+            (_zero,),
+            "sign {0}",
+            ("0",),
+            kink=Kink(
+                lambda x: x == 0.0,
+                "0 on either side, but sign jumps from -1 to 1: no derivative",
+                "0, the slope on either side",
+            ),
+        ),
     )
 
 

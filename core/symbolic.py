@@ -113,6 +113,7 @@ RULES: dict[str, Rule] = {
     "min": lambda e, x, y, a: (e.apply("step", e.sub(y, x)), e.apply("step", e.sub(x, y))),
     # hypot: x/hypot(x, y); at the origin this is 0/0, where the table takes 0.
     "hypot": lambda e, x, y, a: (e.div(x, a), e.div(y, a)),
+    "sign": lambda e, x, a: (e.const(0.0),),
 }
 
 
@@ -135,10 +136,11 @@ def _grammar_spellings() -> dict[str, Spelling]:
         "neg": Spelling("-{0}", NEGATION, (PRODUCT,)),
         # a^b^c is a^(b^c): the base must be an atom, the exponent may be another power.
         "pow": Spelling("{0}^{1}", POWER, (ATOM, POWER)),
-        # Not in the input language: how the primitive table's notation writes them.
+        # The derivatives of abs, max/min and relu, in the input language so that they read
+        # back with the same value at the kink: H(0) = 1/2, [0 > 0] = 0.
         "sign": Spelling("sign({0})"),
-        "step": Spelling("H({0})"),
-        "positive": Spelling("[{0} > 0]"),
+        "step": Spelling("(1 + sign({0}))/2", PRODUCT, (0,)),
+        "positive": Spelling("relu(sign({0}))"),
     }
     for name, primitive in PRIMITIVES.items():
         if primitive.kind == "function" and name not in spellings:
@@ -150,8 +152,8 @@ def _grammar_spellings() -> dict[str, Spelling]:
 GRAMMAR = Syntax(_grammar_spellings(), _grammar_number)
 STEP_NOTES = {
     "sign": "sign(0) = 0",
-    "step": "H is the Heaviside step with H(0) = 1/2",
-    "positive": "[u > 0] is 1 when u > 0, else 0",
+    "step": "(1 + sign(u))/2 is the Heaviside step, 1/2 at u = 0",
+    "positive": "relu(sign(u)) is 1 when u > 0, else 0",
 }
 
 

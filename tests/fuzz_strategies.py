@@ -178,7 +178,7 @@ def command_lines(draw: st.DrawFn) -> CommandLine:
     if command != "hessian" and draw(st.booleans()):
         options.append("--no-trace")
     if command == "hessian" and draw(st.booleans()):
-        options.append("--show-trace")
+        options.append("--trace")
     if command != "eval" and names and draw(st.integers(0, 4)) == 0:
         options += ["--wrt", draw(st.sampled_from([*names, "zz"]))]
     return CommandLine(command, tuple(sources), tuple(options))

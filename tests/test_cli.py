@@ -59,8 +59,8 @@ def test_table_shows_the_paper_traces() -> None:
         "v̄₃        =    v̄₅·∂v₅/∂v₃    −v̄₅",
         "v̄₀        +=   v̄₂·∂v₂/∂v₀    v̄₂·v₋₁",
         "v̄₋₁       +=   v̄₁·∂v₁/∂v₋₁   v̄₁/v₋₁",
-        "y        11.652071455223084",
-        "∂y/∂x2   1.7163378145367738",
+        "y         11.7",  # --digits rounds the result too
+        "∂y/∂x2    1.72",
     ]:
         assert line in out, line
 

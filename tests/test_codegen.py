@@ -319,3 +319,25 @@ def test_c_with_clashing_names_compiles(tmp_path: Path) -> None:
     n = graph.n_inputs
     assert numbers[0] == expected.evaluation.outputs[0]
     assert numbers[1 : n + 1] == list(expected.matrix[0])
+
+
+# Every header of C99 (those of C11 are not in every C library).
+C99_HEADERS = (
+    "assert complex ctype errno fenv float inttypes iso646 limits locale math setjmp signal "
+    "stdarg stdbool stddef stdint stdio stdlib string tgmath time wchar wctype"
+).split()
+
+
+@needs_compiler
+def test_c_inputs_named_like_the_standard_headers_compile_after_them(tmp_path: Path) -> None:
+    """The generated function pasted below every standard header still compiles and agrees."""
+    names = "errno stdin EOF EDOM SIGINT INT_MAX DBL_MAX size_t true I assert FILE va_list"
+    terms = [f"{name}*{k + 1}" for k, name in enumerate(names.split())]
+    graph = parse(["+".join(terms), "errno*stdin"])  # two outputs: the Jacobian's harness
+    includes = "".join(f"#include <{header}.h>\n" for header in C99_HEADERS)
+    at = {name: 0.5 + k for k, name in enumerate(graph.input_names)}
+    source = includes + generate(graph, "c").replace("#include <math.h>", "")
+    numbers = compile_and_run(source, jacobian_harness(graph), tmp_path, list(at.values()))
+    expected = jacobian(graph, at, "reverse", record=False)
+    rows = [[y, *row] for y, row in zip(expected.evaluation.outputs, expected.matrix)]
+    assert numbers == [number for row in rows for number in row]

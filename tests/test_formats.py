@@ -26,8 +26,8 @@ COMMANDS = [
     ["jacobian", "x1*x2", "sin(x1)+x2", "--at", "x1=1,x2=2", "-m", "reverse"],
     ["jvp", "x1*x2", "sin(x1)", "--at", "x1=1,x2=2", "--dir", "1,0"],
     ["vjp", "x1*x2", "sin(x1)", "--at", "x1=1,x2=2", "-w", "1,1"],
-    ["hessian", "(1-x)^2 + 100*(y-x^2)^2", "--at", "x=-1.2,y=1", "--show-trace"],
-    ["hvp", "(1-x)^2 + 100*(y-x^2)^2", "--at", "x=-1.2,y=1", "--dir", "1,0", "--show-trace"],
+    ["hessian", "(1-x)^2 + 100*(y-x^2)^2", "--at", "x=-1.2,y=1", "--trace"],
+    ["hvp", "(1-x)^2 + 100*(y-x^2)^2", "--at", "x=-1.2,y=1", "--dir", "1,0", "--trace"],
     ["wengert", "x*y + sin(x*y)"],
 ]
 

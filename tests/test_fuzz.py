@@ -79,7 +79,7 @@ def test_leading_minus_is_an_expression(command: str, text: str, options: list[s
     [
         pytest.param(_line("eval", "--a\nb", "--at", "a=1"), id="no-such-option-two-lines"),
         pytest.param(_line("grad", "x", "--at", "x=1", "--wrt", "y\nz"), id="wrt-two-lines"),
-        pytest.param(_line("hessian", "0", "--format", "csv", "--show-trace"), id="empty-csv"),
+        pytest.param(_line("hessian", "0", "--format", "csv", "--trace"), id="empty-csv"),
         pytest.param(_line("grad", "abs(x\r\n)", "--at", "x=0"), id="raw-carriage-return"),
     ],
 )

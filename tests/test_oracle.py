@@ -127,6 +127,7 @@ SYMPY: dict[str, Callable[..., object]] = {
     "max": lambda a, b: (a + b + _Abs(a - b)) / 2,
     "min": lambda a, b: (a + b - _Abs(a - b)) / 2,
     "hypot": lambda a, b: sympy.sqrt(a**2 + b**2),
+    "sign": _Sign,
 }
 OPERATOR_TEXT = {"neg": "-{0}", "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}"}
 OPERATOR_TEXT |= {"div": "{0} / {1}"}

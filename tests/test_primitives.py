@@ -124,6 +124,7 @@ REFERENCES: dict[str, Callable[..., float]] = {
     "max": lambda x, y: x if x >= y else y,
     "min": lambda x, y: x if x <= y else y,
     "hypot": lambda x, y: math.sqrt(x * x + y * y),
+    "sign": lambda x: math.copysign(1.0, x) if x != 0.0 else 0.0,
 }
 
 # How the grammar spells each operator-kind row ({0}, {1} are the arguments).

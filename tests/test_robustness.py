@@ -25,6 +25,7 @@ KINKS = [
     ("max(x, y)", {"x": 1.0, "y": 1.0}, "max", (0.5, 0.5), "(½, ½)"),
     ("min(x, y)", {"x": 1.0, "y": 1.0}, "min", (0.5, 0.5), "(½, ½)"),
     ("hypot(x, y)", {"x": 0.0, "y": 0.0}, "hypot", (0.0, 0.0), "(0, 0)"),
+    ("sign(x)", {"x": 0.0}, "sign", (0.0,), "autodiff uses 0, the slope on either side"),
 ]
 
 
@@ -57,6 +58,7 @@ def test_every_piecewise_primitive_declares_its_kink() -> None:
         "max",
         "min",
         "hypot",
+        "sign",
     }
 
 

@@ -29,7 +29,8 @@ def test_diff_prints_each_partial() -> None:
 def test_diff_explains_the_functions_of_kinks() -> None:
     result = runner.invoke(app, ["diff", "max(x, y) + relu(x)"])
     assert result.stdout.splitlines()[-1] == (
-        "where H is the Heaviside step with H(0) = 1/2; [u > 0] is 1 when u > 0, else 0"
+        "where (1 + sign(u))/2 is the Heaviside step, 1/2 at u = 0; relu(sign(u)) is 1 when "
+        "u > 0, else 0"
     )
 
 

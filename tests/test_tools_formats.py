@@ -235,7 +235,7 @@ def test_diff_markdown_is_a_table_of_code_spans() -> None:
     code, out, _ = run(*DIFF, "--format", "markdown", "--wrt", "x_1")
     assert_sane_markdown(out)
     assert "| ∂y/∂x\\_1 | `1/(2*sqrt(x_1))" in out  # names escaped as text, verbatim as code
-    assert "\n\nwhere H is the Heaviside step with H(0) = 1/2\n" in out
+    assert "\n\nwhere (1 + sign(u))/2 is the Heaviside step, 1/2 at u = 0\n" in out
     assert "| the function itself (its Wengert list) | 7 |" in out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from autodiff.core.notation import BAR, DOT, format_number, to_ascii
+from autodiff.core.notation import BAR, DOT, to_ascii
 
 from .options import RenderOptions
 from .sections import Section
@@ -148,7 +148,7 @@ def math_join(tokens: Sequence[str]) -> str:
 
 
 def _number(cell: float, section: Section, options: RenderOptions) -> str:
-    return number(format_number(cell) if section.precise else format_number(cell, options.digits))
+    return number(options.cell(cell, section.precise))
 
 
 def number(text: str) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from autodiff.core.notation import format_number
-
 from .options import RenderOptions
 from .sections import Section
 
@@ -43,7 +41,7 @@ def table(section: Section, options: RenderOptions, cell: Callable[[str], str] =
             if entry is None or isinstance(entry, str):
                 cells.append(cell(options.text(entry or "")))
             else:
-                cells.append(format_number(entry) if section.precise else options.number(entry))
+                cells.append(options.cell(entry, section.precise))
         lines.append("| " + " | ".join(cells) + " |")
     if section.caption:
         lines += ["", cell(options.text(section.caption))]

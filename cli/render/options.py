@@ -13,6 +13,7 @@ class RenderOptions:
     ascii: bool = False  # plain ASCII: v-1, vdot1, vbar0, no box drawing
     trace: bool = True  # print the trace tables, not only the result
     max_rows: int = 1000  # rows of a trace table shown to people (tables, Markdown, LaTeX)
+    result_digits: int | None = None  # significant digits of results; None: round-trip
 
     def text(self, text: str) -> str:
         return to_ascii(text) if self.ascii else text
@@ -20,3 +21,8 @@ class RenderOptions:
     def number(self, x: float | None) -> str:
         """A number in a trace table, rounded to ``digits``."""
         return "" if x is None else format_number(x, self.digits)
+
+    def cell(self, x: float, precise: bool) -> str:
+        """A number of a section for people: a result (``precise``) in full unless --digits
+        was given, any other number rounded to ``digits``."""
+        return format_number(x, self.result_digits if precise else self.digits)

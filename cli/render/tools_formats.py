@@ -134,8 +134,17 @@ def _too_long(operations: int, max_size: int) -> str:
     return f"({operations:,} operations written out: more than --max-size {max_size:,})"
 
 
-def _notes(derivatives: Derivatives) -> str | None:
-    notes = [STEP_NOTES[name] for name in derivatives.steps_used()]
+# LaTeX writes the step functions in the notation of the primitive table (H, [u > 0]), not in
+# the input language as the other formats do; its notes say what they mean.
+LATEX_STEP_NOTES = {
+    "sign": "sign(0) = 0",
+    "step": "H is the Heaviside step with H(0) = 1/2",
+    "positive": "[u > 0] is 1 when u > 0, else 0",
+}
+
+
+def _notes(derivatives: Derivatives, meanings: dict[str, str] = STEP_NOTES) -> str | None:
+    notes = [meanings[name] for name in derivatives.steps_used()]
     return "where " + "; ".join(notes) if notes else None
 
 
@@ -267,7 +276,7 @@ def diff_latex(
     """The derivatives in an ``align*`` (amsmath), the notes as a sentence, and with --stats
     the sizes as a ``tabular``."""
     blocks = [_align(derivative_lines(derivatives, max_size))]
-    notes = _notes(derivatives)
+    notes = _notes(derivatives, LATEX_STEP_NOTES)
     if notes:
         blocks[0] += "\n" + latex.escape_text(notes)
     if swell is not None:
