@@ -149,6 +149,7 @@ EXACT: dict[str, tuple[tuple[Exact, ...], tuple[Exact, ...]]] = {
     "softplus": ((lambda x: 1 / (1 + mp.exp(-x)),), (_sigmoid_slope,)),
     "relu": ((lambda x: mpf(1) if x > 0 else mpf(0),), (_zero,)),
     "abs": ((mp.sign,), (_zero,)),
+    "sign": ((_zero,), (_zero,)),
     "max": (
         (lambda x, y: mpf(x > y), lambda x, y: mpf(y > x)),
         (_zero, _zero, _zero),
@@ -434,6 +435,7 @@ def _mp_value(name: str, xs: tuple[object, ...]) -> object:
         "softplus": lambda: mp.log(1 + mp.exp(x)),
         "relu": lambda: x if x > 0 else 0 * x,
         "abs": lambda: abs(x),
+        "sign": lambda: mp.sign(x),
         "max": lambda: max(x, y),
         "min": lambda: min(x, y),
         "hypot": lambda: mp.hypot(x, y),
