@@ -125,11 +125,12 @@ class _Callbacks:
 
     Tokens arrive as ``Lexeme`` tuples (text, start, end): ``_Driver`` shifts them. The five
     binary operators are written out rather than sharing a helper: one Python call fewer per
-    node, on the path a 10⁶-node expression takes.
+    node, on the path a 10⁶-node expression takes. One object per ``parse`` call: it holds the
+    graph being built, so it is never shared between calls (or threads).
     """
 
-    def __init__(self) -> None:
-        self.builder = GraphBuilder()
+    def __init__(self, builder: GraphBuilder) -> None:
+        self.builder = builder
         self.names: dict[str, Operand] = {}  # name → its input or constant, in this parse
 
     def add(self, c: list[Term]) -> Term:
@@ -375,7 +376,7 @@ class _Driver:
     same expected terminals); ``_translate`` turns it into a ``ParseError``.
     """
 
-    def __init__(self, tables: dict[str, Any], callbacks: _Callbacks) -> None:
+    def __init__(self, tables: dict[str, Any]) -> None:
         if tables["format"] != _CACHE_FORMAT:
             raise ValueError(f"tables of format {tables['format']}, not {_CACHE_FORMAT}")
         self.lexer = _Lexer(tables["pattern"], tables["flags"])
@@ -385,8 +386,17 @@ class _Driver:
         self.gotos: list[dict[str, dict[str, int]]] = tables["gotos"]
         if len(self.gotos) != len(self.actions) or not 0 <= self.start < len(self.actions):
             raise ValueError("the tables do not fit together")
-        # (length of the rule, its callback or None when the reduction keeps the value, name)
-        self.rules: list[tuple[int, Any, str]] = [
+        self.rules: list[dict[str, Any]] = tables["rules"]
+        for rule in self.rules:
+            name = rule["callback"]
+            if name is not None and not isinstance(getattr(_Callbacks, name, None), FunctionType):
+                raise ValueError(f"no callback {name!r}")
+
+    def _reducers(self, callbacks: _Callbacks) -> list[tuple[int, Any, str]]:
+        """Each rule as (length, its callback bound to ``callbacks`` or None when the reduction
+        keeps the value, the rule it reduces to). Bound anew for each parse: the tables are
+        shared, what the callbacks build is not."""
+        return [
             (
                 rule["size"],
                 None
@@ -397,12 +407,14 @@ class _Driver:
                 ),
                 rule["origin"],
             )
-            for rule in tables["rules"]
+            for rule in self.rules
         ]
 
-    def parse(self, text: str) -> Any:
-        """The value of the start rule (a ``Term``); ``_Unexpected`` on bad input."""
-        actions, gotos, rules, end_state = self.actions, self.gotos, self.rules, self.end
+    def parse(self, text: str, callbacks: _Callbacks) -> Any:
+        """The value of the start rule (a ``Term``) built by ``callbacks``; ``_Unexpected`` on
+        bad input."""
+        actions, gotos, end_state = self.actions, self.gotos, self.end
+        rules = self._reducers(callbacks)
         state = self.start
         states = [state]
         values: list[Any] = []
@@ -441,16 +453,16 @@ class _Driver:
         return _Unexpected(kind, start, end, expected)
 
 
-def _load(tables: str, callbacks: _Callbacks) -> _Driver:
-    return _Driver(json.loads(tables), callbacks)
+def _load(tables: str) -> _Driver:
+    return _Driver(json.loads(tables))
 
 
-def _make_parser(callbacks: _Callbacks, cache: Path | None) -> _Driver:
+def _make_parser(cache: Path | None) -> _Driver:
     """The parser, from the cached tables when they are there and sound; else built from the
     grammar (by Lark) and cached. A cache that cannot be read or written is only slower."""
     if cache is not None:
         try:
-            return _load(cache.read_text(encoding="utf-8"), callbacks)
+            return _load(cache.read_text(encoding="utf-8"))
         except Exception:  # missing, unreadable or damaged (any way at all): build it again
             pass
     tables = _build_tables(_GRAMMAR.read_text(encoding="utf-8"))
@@ -462,14 +474,14 @@ def _make_parser(callbacks: _Callbacks, cache: Path | None) -> _Driver:
             os.replace(partial, cache)  # atomic: a concurrent reader sees all or nothing
         except OSError:
             pass
-    return _load(tables, callbacks)
+    return _load(tables)
 
 
 @lru_cache(maxsize=1)
-def _parser() -> tuple[_Driver, _Callbacks]:
-    callbacks = _Callbacks()
+def _parser() -> _Driver:
+    """The one driver of the process: immutable, so every thread may use it at once."""
     grammar = _GRAMMAR.read_text(encoding="utf-8")
-    return _make_parser(callbacks, _cache_file(grammar)), callbacks
+    return _make_parser(_cache_file(grammar))
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -531,9 +543,9 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
     sources = (texts,) if isinstance(texts, str) else tuple(texts)
     if not sources:
         raise ParseError("no expression given")
-    parser, callbacks = _parser()
-    callbacks.builder = builder = GraphBuilder(max_nodes=max_nodes)
-    callbacks.names = {}
+    parser = _parser()
+    builder = GraphBuilder(max_nodes=max_nodes)
+    callbacks = _Callbacks(builder)  # this call's own: nothing it builds is shared or kept
     outputs: list[Operand] = []
     with collector_paused():  # the graph is acyclic: collecting while it grows only costs time
         for expr, text in enumerate(sources):
@@ -542,7 +554,7 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
                 raise ParseError("the expression is empty", span=Span(0, 1, expr))
             _check_brackets(text, expr)
             try:
-                outputs.append(parser.parse(text)[0])
+                outputs.append(parser.parse(text, callbacks)[0])
             except _Unexpected as error:
                 raise _translate(error, text, expr) from None
         return builder.finish(outputs, sources)

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from lark import Lark, UnexpectedCharacters, UnexpectedToken
 from strategies import SETTINGS, expressions
 
 import autodiff.grammar.build as build
+from autodiff.core.builder import GraphBuilder
 from autodiff.core.errors import (
     AutodiffError,
     LimitError,
@@ -36,7 +38,7 @@ GRAMMAR = Path(build.__file__).with_name("expr.lark").read_text(encoding="utf-8"
 # --- the lexer: the same tokens as Lark's basic lexer on the same grammar ----------------------
 
 _lark_lexer = Lark(GRAMMAR, parser="lalr", lexer="basic")
-_our_lexer = build._make_parser(build._Callbacks(), None).lexer  # tables from this Lark
+_our_lexer = build._make_parser(None).lexer  # tables from this Lark
 
 _PIECES = [*"0123456789.eE+-*/^(),xy_z ", "**", "1e5", ".5", "2.5E-3", "sin", "\t", "\n", "\r"]
 _STRANGE = ["$", ";", "٣", "１", "\u2003", "\u00a0", "é", "\x00", "\f"]
@@ -85,7 +87,7 @@ def test_long_runs_of_whitespace_take_no_quadratic_time(text: str) -> None:
 # --- the driver: the tables Lark derives, run by our loop, stop where Lark's parser stops ----
 
 _lark_parser = Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
-_our_parser = build._make_parser(build._Callbacks(), None)  # callbacks of its own
+_our_parser = build._make_parser(None)  # tables of its own
 _GRAMMAR_SOUP = [*_PIECES, "x", "y", "2", "(", ")", "+", "-", "*", ",", "x(", "f(", "   ", "$"]
 
 
@@ -105,7 +107,7 @@ def _stop(parse: Callable[[str], object], text: str) -> tuple[object, ...] | Non
 def _our_stop(text: str) -> tuple[object, ...] | None:
     """The same for our driver, which raises ``_Unexpected`` (``_END`` is Lark's ``$END``)."""
     try:
-        _our_parser.parse(text)
+        _our_parser.parse(text, _callbacks())
     except build._Unexpected as error:
         if error.kind == "_BAD":
             return ("character", error.start)
@@ -134,11 +136,15 @@ def test_the_driver_stops_where_lark_s_parser_stops(pieces: list[str]) -> None:
     assert ours == _stop(_lark_parser.parse, text)
 
 
+def _callbacks() -> build._Callbacks:
+    return build._Callbacks(GraphBuilder())
+
+
 def test_the_driver_returns_the_start_rule_s_term() -> None:
-    callbacks = build._Callbacks()
-    driver = build._make_parser(callbacks, None)
-    assert driver.parse(" -(x) ") == (1, 1, 5)  # neg of input 0, spanning "-(x)"
-    assert driver.parse("atan2(x, 2^y)") == (4, 0, 13)
+    callbacks = _callbacks()
+    driver = build._make_parser(None)
+    assert driver.parse(" -(x) ", callbacks) == (1, 1, 5)  # neg of input 0, spanning "-(x)"
+    assert driver.parse("atan2(x, 2^y)", callbacks) == (4, 0, 13)
 
 
 # --- the tables: built once by Lark, kept as JSON, loaded without Lark --------------------------
@@ -175,7 +181,7 @@ def test_the_parser_is_cached_and_a_bad_cache_is_rebuilt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "autodiff" / "grammar.json"
-    build._make_parser(build._Callbacks(), cache)
+    build._make_parser(cache)
     assert cache.is_file() and not list(cache.parent.glob("*.tmp"))
     tables = cache.read_text(encoding="utf-8")
 
@@ -184,26 +190,25 @@ def test_the_parser_is_cached_and_a_bad_cache_is_rebuilt(
 
     with monkeypatch.context() as patched:
         patched.setattr(build, "_build_tables", not_again)
-        callbacks = build._Callbacks()
-        parser = build._make_parser(callbacks, cache)
-        assert parser.parse("x*y + 2")[0] == 3  # x, y, then the product (ids before numbering)
+        parser = build._make_parser(cache)
+        # x, y, then the product (ids before numbering)
+        assert parser.parse("x*y + 2", _callbacks())[0] == 3
     stale = tables.replace(f'"format":{build._CACHE_FORMAT},', '"format":1,', 1)
     assert stale != tables
     wrong = ("", "{", tables[: len(tables) // 2], '{"data": {}, "memo": {}}', "[1]", stale)
     assert '"callback":"add"' in tables
     for damaged in (*wrong, tables.replace('"callback":"add"', '"callback":"nothing"')):
         cache.write_text(damaged, encoding="utf-8")
-        assert build._make_parser(build._Callbacks(), cache).parse("x*y + 2")[0] == 3
+        assert build._make_parser(cache).parse("x*y + 2", _callbacks())[0] == 3
         rebuilt = cache.read_text(encoding="utf-8")  # Lark may number the states otherwise
-        assert build._load(rebuilt, build._Callbacks()).parse("x*y + 2")[0] == 3
+        assert build._load(rebuilt).parse("x*y + 2", _callbacks())[0] == 3
 
 
 def test_an_unwritable_cache_is_only_slower(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    callbacks = build._Callbacks()
-    parser = build._make_parser(callbacks, blocker / "autodiff" / "grammar.json")
-    assert parser.parse("sin(x)")[0] == 1
+    parser = build._make_parser(blocker / "autodiff" / "grammar.json")
+    assert parser.parse("sin(x)", _callbacks())[0] == 1
 
 
 def test_the_cache_follows_xdg_and_keys_on_the_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -229,6 +234,44 @@ def test_the_collector_is_back_on_after_a_parse_and_after_an_error() -> None:
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+# --- threads: the driver is shared, what a parse builds is not --------------------------------
+
+_THREADS = 8
+
+
+def _worker_texts(worker: int) -> list[str]:
+    """Different expressions per thread, so a graph built from another thread's text shows."""
+    return [f"x{worker} * sin(y + {i}) - log(z{i % 3}) / (1 + x{worker}^2)" for i in range(50)]
+
+
+def test_parse_from_several_threads_builds_every_graph_right() -> None:
+    expected = {worker: [parse(t) for t in _worker_texts(worker)] for worker in range(_THREADS)}
+    found: dict[int, list[object]] = {}
+    errors: list[BaseException] = []
+    everyone_ready = threading.Barrier(_THREADS)
+
+    def work(worker: int) -> None:
+        everyone_ready.wait()  # all threads parse at once
+        try:
+            found[worker] = [parse(t) for t in _worker_texts(worker)]
+        except BaseException as error:  # any error at all is a failure, reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert found == expected
+
+
+def test_no_builder_outlives_its_parse() -> None:
+    parse("x * y + sin(x)")
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, GraphBuilder)]
 
 
 # --- the numbering rule, which finish() gets by a stable sort on the level alone --------------
