@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import accumulate
@@ -37,6 +35,7 @@ from autodiff.core.errors import (
 )
 from autodiff.core.graph import Const, Graph, Operand, collector_paused
 from autodiff.core.primitives import CONSTANTS, FUNCTION_NAMES, lookup_function
+from autodiff.grammar import cache
 
 _GRAMMAR = Path(__file__).with_name("expr.lark")
 _CONSTANT_LABELS = {"pi": "π", "e": "e"}
@@ -225,21 +224,6 @@ def _unknown_function_message(name: str) -> str:
 # --- the parser: tables derived from expr.lark by Lark once, then loaded from JSON -------------
 
 _CACHE_FORMAT = 2  # bump when what is cached changes
-
-
-def _cache_file(grammar: str) -> Path | None:
-    """Where the tables of this grammar are kept (or None). The key is the grammar and the
-    cache format, not Lark's version: the tables are our own plain data, and any Lark derives
-    tables that parse the same language (learning its version would cost an import)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # unset, or relative: the XDG spec says to ignore it
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-        if not os.path.isabs(base):
-            return None  # no home directory: do not write into the working directory
-    # 64 bits of checksums name the file: no cryptographic strength is needed to tell a few
-    # grammars apart, and hashlib would load OpenSSL (~2.5 ms of every start).
-    key = f"{_CACHE_FORMAT}\0{grammar}".encode()
-    return Path(base, "autodiff", f"grammar-{zlib.crc32(key):08x}{zlib.adler32(key):08x}.json")
 
 
 def _build_tables(grammar: str) -> str:
@@ -457,23 +441,18 @@ def _load(tables: str) -> _Driver:
     return _Driver(json.loads(tables))
 
 
-def _make_parser(cache: Path | None) -> _Driver:
+def _make_parser(path: Path | None) -> _Driver:
     """The parser, from the cached tables when they are there and sound; else built from the
     grammar (by Lark) and cached. A cache that cannot be read or written is only slower."""
-    if cache is not None:
+    cached = None if path is None else cache.read(path)
+    if cached is not None:
         try:
-            return _load(cache.read_text(encoding="utf-8"))
-        except Exception:  # missing, unreadable or damaged (any way at all): build it again
+            return _load(cached)
+        except Exception:  # damaged (any way at all): build it again
             pass
     tables = _build_tables(_GRAMMAR.read_text(encoding="utf-8"))
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-            partial.write_text(tables, encoding="utf-8")
-            os.replace(partial, cache)  # atomic: a concurrent reader sees all or nothing
-        except OSError:
-            pass
+    if path is not None:
+        cache.write(path, tables)
     return _load(tables)
 
 
@@ -481,7 +460,7 @@ def _make_parser(cache: Path | None) -> _Driver:
 def _parser() -> _Driver:
     """The one driver of the process: immutable, so every thread may use it at once."""
     grammar = _GRAMMAR.read_text(encoding="utf-8")
-    return _make_parser(_cache_file(grammar))
+    return _make_parser(cache.cache_file(grammar, _CACHE_FORMAT))
 
 
 # --- parsing ----------------------------------------------------------------------------------

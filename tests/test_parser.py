@@ -32,6 +32,7 @@ from autodiff.core.errors import (
 )
 from autodiff.core.graph import INPUT
 from autodiff.grammar.build import parse
+from autodiff.grammar.cache import cache_file
 
 GRAMMAR = Path(build.__file__).with_name("expr.lark").read_text(encoding="utf-8")
 
@@ -213,12 +214,13 @@ def test_an_unwritable_cache_is_only_slower(tmp_path: Path) -> None:
 
 def test_the_cache_follows_xdg_and_keys_on_the_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
-    path = build._cache_file(GRAMMAR)
+    path = cache_file(GRAMMAR, build._CACHE_FORMAT)
     assert path is not None and path.parent == Path("/somewhere/autodiff")
-    assert build._cache_file(GRAMMAR + " ") != path
+    assert cache_file(GRAMMAR + " ", build._CACHE_FORMAT) != path
     monkeypatch.setenv("XDG_CACHE_HOME", "relative")  # ignored, as the XDG spec says
     monkeypatch.setenv("HOME", "/home/someone")
-    assert build._cache_file(GRAMMAR) == Path("/home/someone/.cache/autodiff", path.name)
+    expected = Path("/home/someone/.cache/autodiff", path.name)
+    assert cache_file(GRAMMAR, build._CACHE_FORMAT) == expected
 
 
 def test_the_collector_is_back_on_after_a_parse_and_after_an_error() -> None:
