@@ -5,17 +5,17 @@ recurses: a 20,000-term sum or 5,000 nested parentheses are as easy as ``x + 1``
 syntax error becomes a ``ParseError`` with the column and a reason a person can act on.
 
 Speed (10⁶-node inputs) and start-up: Lark derives the LALR tables from ``expr.lark`` (once:
-they are kept as plain JSON in the user's cache directory, see ``_build_tables`` and
-``_make_parser``), and ``_Driver`` runs them: one compiled regular expression over the
-grammar's own terminals (``_Lexer``) and a plain shift/reduce loop calling the builder's
-methods by rule alias, instead of Lark's per-token parser objects. So Lark is imported only
-when the tables are built (the first run, or a missing or damaged cache). The cyclic garbage
-collector is paused while a graph is built (the graph has no cycles).
+they are kept as plain JSON in the user's cache directory, checked when read back, see
+``tables``, ``cache`` and ``_make_parser``), and ``_Driver`` runs them: one compiled regular
+expression over the grammar's own terminals (``_Lexer``, from ``source``) and a plain
+shift/reduce loop calling the builder's methods by rule alias, instead of Lark's per-token
+parser objects. So Lark is imported only when the tables are built (the first run, or a
+missing or damaged cache). The cyclic garbage collector is paused while a graph is built (the
+graph has no cycles).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +28,7 @@ from typing import Any
 from autodiff.core.builder import DEFAULT_MAX_NODES, GraphBuilder, Term
 from autodiff.core.errors import (
     ArityError,
+    AutodiffError,
     NameUsageError,
     ParseError,
     Span,
@@ -35,7 +36,8 @@ from autodiff.core.errors import (
 )
 from autodiff.core.graph import Const, Graph, Operand, collector_paused
 from autodiff.core.primitives import CONSTANTS, FUNCTION_NAMES, lookup_function
-from autodiff.grammar import cache
+from autodiff.grammar import cache, source, tables
+from autodiff.grammar.source import Grammar
 
 _GRAMMAR = Path(__file__).with_name("expr.lark")
 _CONSTANT_LABELS = {"pi": "π", "e": "e"}
@@ -81,12 +83,12 @@ class _Lexer:
 
     Each match is optional ignored text (whitespace) and then one token (the group named after
     its terminal), the end of the text (``_END``), or a character no terminal accepts
-    (``_BAD``). ``_lexer_pattern`` writes the expression from Lark's terminals; ``_Driver`` runs
-    ``pattern`` itself, and ``lex`` is for the tests.
+    (``_BAD``). ``source.read`` writes the expression from the grammar's terminals; ``_Driver``
+    runs ``pattern`` itself, and ``lex`` is for the tests.
     """
 
-    def __init__(self, pattern: str, flags: int) -> None:
-        self.pattern = re.compile(pattern, flags)
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern)
 
     def lex(self, text: str) -> Iterator[tuple[str, str, int, int]]:
         """Each token as (terminal, text, start, end); ``_Unexpected`` at a bad character."""
@@ -98,20 +100,6 @@ class _Lexer:
             if kind == "_BAD":
                 raise _Unexpected(kind, start, end, frozenset())
             yield kind, text[start:end], start, end
-
-
-def _lexer_pattern(conf: Any) -> str:
-    """The one regular expression of ``_Lexer`` from Lark's lexer configuration. Terminals are
-    tried in the order of Lark's own basic lexer (priority, then longest possible match), so
-    ``**`` is POW and not two STARs."""
-    ignored = [t.pattern.to_regexp() for t in conf.terminals if t.name in conf.ignore]
-    tokens = sorted(
-        (t for t in conf.terminals if t.name not in conf.ignore),
-        key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
-    )
-    alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in tokens]
-    skip = f"(?:{'|'.join(ignored)})*" if ignored else ""
-    return f"{skip}(?:{'|'.join(alternatives)}|(?P<_END>\\Z)|(?P<_BAD>(?s:.)))"
 
 
 # A token as the driver shifts it: (text, start, end), the shape of a ``Term``.
@@ -223,105 +211,6 @@ def _unknown_function_message(name: str) -> str:
 
 # --- the parser: tables derived from expr.lark by Lark once, then loaded from JSON -------------
 
-_CACHE_FORMAT = 2  # bump when what is cached changes
-
-
-def _build_tables(grammar: str) -> str:
-    """What ``_Driver`` runs, derived from ``grammar`` by Lark, as JSON of plain lists, dicts,
-    strings and integers. The only place Lark is imported.
-
-    - ``pattern``, ``flags``: the lexer's regular expression (``_lexer_pattern``).
-    - ``start``, ``end``: the first state, and the state reached when the start rule is reduced.
-    - ``actions[state][terminal]``: ≥ 0 shift to that state, < 0 reduce by ``rules[~action]``;
-      the end of the text is the terminal ``_END`` (Lark's ``$END``: not a group name).
-    - ``rules[i]``: ``size`` (symbols popped), ``origin`` (the rule reduced to), ``keep`` (the
-      reduction keeps the value: a ``?rule`` with one child), ``callback`` (the ``_Callbacks``
-      method by alias, or null: the value is the list of children, for a rule Lark inlines
-      into its parent) and ``children`` (null: all, in order; else [position, splice] pairs,
-      splice meaning the child's list is inlined, as Lark's ``ChildFilter`` does).
-    - ``gotos[state][rule][terminal]``: the state after reducing to ``rule`` over ``state``
-      with ``terminal`` next, and then by the reductions that keep the value (``_settle``).
-    """
-    from lark import Lark
-    from lark.parse_tree_builder import ExpandSingleChild
-    from lark.parsers.lalr_analysis import Shift
-
-    built = Lark(grammar, parser="lalr", lexer="basic", maybe_placeholders=False)
-    lalr = built.parser.parser.parser  # lark.parsers.lalr_parser._Parser
-    table, lark_callbacks = lalr.parse_table, lalr.callbacks
-    actions: list[dict[str, int]] = [{} for _ in table.states]
-    shifts: list[dict[str, int]] = [{} for _ in table.states]
-    rules: list[dict[str, Any]] = []
-    numbers: dict[Any, int] = {}
-    for state, row in table.states.items():
-        for symbol, (action, arg) in row.items():
-            if action is Shift:
-                (actions if symbol.isupper() else shifts)[state][symbol] = arg
-                continue
-            if arg not in numbers:
-                numbers[arg] = len(rules)
-                rules.append(_rule(arg, lark_callbacks[arg], ExpandSingleChild))
-            actions[state]["_END" if symbol == "$END" else symbol] = ~numbers[arg]
-    end = table.end_states["start"]
-    terminals = [*(t.name for t in built.lexer_conf.terminals), "_END"]
-    gotos = [
-        {
-            name: {t: _settle(actions, rules, shifts, below, to, t, end) for t in terminals}
-            for name, to in row.items()
-        }
-        for below, row in enumerate(shifts)
-    ]
-    tables = {
-        "format": _CACHE_FORMAT,
-        "pattern": _lexer_pattern(built.lexer_conf),
-        "flags": built.lexer_conf.g_regex_flags,
-        "start": table.start_states["start"],
-        "end": end,
-        "actions": actions,
-        "gotos": gotos,
-        "rules": rules,
-    }
-    return json.dumps(tables, separators=(",", ":"))
-
-
-def _rule(rule: Any, lark_callback: Any, expand_single_child: type) -> dict[str, Any]:
-    """One rule as ``_Driver`` reduces it, read off the callback Lark would call."""
-    size = len(rule.expansion)
-    keep = isinstance(lark_callback, expand_single_child)
-    name = rule.alias or rule.origin.name
-    callback = name if isinstance(getattr(_Callbacks, name, None), FunctionType) else None
-    if not keep and callback is None and not name.startswith("_"):
-        raise TypeError(f"no callback for the rule {name!r} of expr.lark")
-    inner = lark_callback.node_builder if keep else lark_callback
-    include = getattr(inner, "to_include", None)  # a ChildFilter: some children are inlined
-    children = None if include is None else [[i, bool(splice)] for i, splice, *_ in include]
-    return {
-        "size": size,
-        "origin": rule.origin.name,
-        "keep": keep and size == 1,
-        "callback": callback,
-        "children": children,
-    }
-
-
-def _settle(
-    actions: list[dict[str, int]],
-    rules: list[dict[str, Any]],
-    gotos: list[dict[str, int]],
-    below: int,
-    state: int,
-    terminal: str,
-    end: int,
-) -> int:
-    """Where the reductions that keep the value lead from ``state`` (over ``below``), with
-    ``terminal`` next: each pops ``state`` only, so ``below`` stays."""
-    while state != end:
-        action = actions[state].get(terminal, 0)
-        if action >= 0 or not rules[~action]["keep"]:
-            return state
-        state = gotos[below][rules[~action]["origin"]]
-    return state
-
 
 def _reducer(callback: Callable[[list[Any]], Any], children: Any) -> Callable[[list[Any]], Any]:
     """``callback`` on the children the rule keeps, with the lists of inlined rules spliced."""
@@ -348,8 +237,12 @@ def _children(found: list[Any]) -> list[Any]:
     return found
 
 
+class _Broken(Exception):
+    """Tables from the cache failed while driving: they are not what the grammar gives."""
+
+
 class _Driver:
-    """The LALR(1) loop over the tables ``_build_tables`` derives from ``expr.lark``.
+    """The LALR(1) loop over the tables ``tables.derive`` derives from ``expr.lark``.
 
     It runs them as Lark's ``ParserState.feed_token`` would, with the lexer inlined and plain
     integers for actions, calling the ``_Callbacks`` method each rule names. The reductions
@@ -358,23 +251,24 @@ class _Driver:
     them (``x`` is read with one reduction, ``atom: NAME``, not four). An unexpected token,
     end or character raises ``_Unexpected`` with what Lark would report (the same token, the
     same expected terminals); ``_translate`` turns it into a ``ParseError``.
+
+    Immutable once made, so one driver serves every thread; each ``parse`` binds the rules to
+    callbacks of its own. Any other failure of tables that came from the cache raises
+    ``_Broken`` (``parse`` then builds them again), never a wrong graph or an internal error.
     """
 
-    def __init__(self, tables: dict[str, Any]) -> None:
-        if tables["format"] != _CACHE_FORMAT:
-            raise ValueError(f"tables of format {tables['format']}, not {_CACHE_FORMAT}")
-        self.lexer = _Lexer(tables["pattern"], tables["flags"])
+    def __init__(self, tables: dict[str, Any], grammar: Grammar, *, cached: bool) -> None:
+        self.lexer = _Lexer(grammar.pattern)
+        self.cached = cached
         self.start: int = tables["start"]
         self.end: int = tables["end"]
         self.actions: list[dict[str, int]] = tables["actions"]
         self.gotos: list[dict[str, dict[str, int]]] = tables["gotos"]
-        if len(self.gotos) != len(self.actions) or not 0 <= self.start < len(self.actions):
-            raise ValueError("the tables do not fit together")
         self.rules: list[dict[str, Any]] = tables["rules"]
         for rule in self.rules:
             name = rule["callback"]
             if name is not None and not isinstance(getattr(_Callbacks, name, None), FunctionType):
-                raise ValueError(f"no callback {name!r}")
+                raise ValueError(f"no callback for the alias {name!r} of expr.lark")
 
     def _reducers(self, callbacks: _Callbacks) -> list[tuple[int, Any, str]]:
         """Each rule as (length, its callback bound to ``callbacks`` or None when the reduction
@@ -382,7 +276,7 @@ class _Driver:
         shared, what the callbacks build is not."""
         return [
             (
-                rule["size"],
+                len(rule["expansion"]),
                 None
                 if rule["keep"]
                 else _reducer(
@@ -397,6 +291,16 @@ class _Driver:
     def parse(self, text: str, callbacks: _Callbacks) -> Any:
         """The value of the start rule (a ``Term``) built by ``callbacks``; ``_Unexpected`` on
         bad input."""
+        try:
+            return self._parse(text, callbacks)
+        except (_Unexpected, AutodiffError, MemoryError):
+            raise
+        except Exception as error:  # a goto missing, a stack too short: the tables are wrong
+            if self.cached:
+                raise _Broken from error
+            raise
+
+    def _parse(self, text: str, callbacks: _Callbacks) -> Any:
         actions, gotos, end_state = self.actions, self.gotos, self.end
         rules = self._reducers(callbacks)
         state = self.start
@@ -437,30 +341,30 @@ class _Driver:
         return _Unexpected(kind, start, end, expected)
 
 
-def _load(tables: str) -> _Driver:
-    return _Driver(json.loads(tables))
-
-
-def _make_parser(path: Path | None) -> _Driver:
-    """The parser, from the cached tables when they are there and sound; else built from the
-    grammar (by Lark) and cached. A cache that cannot be read or written is only slower."""
-    cached = None if path is None else cache.read(path)
-    if cached is not None:
+def _make_parser(text: str, path: Path | None, *, rebuild: bool = False) -> _Driver:
+    """The parser for the grammar's ``text``: from the tables cached at ``path`` when they are
+    there and verified (and not ``rebuild``); else derived from the grammar (by Lark) and
+    cached. A cache that cannot be read, trusted or written is only slower."""
+    grammar = source.read(text)
+    content = None if path is None or rebuild else cache.read(path)
+    if content is not None:
         try:
-            return _load(cached)
-        except Exception:  # damaged (any way at all): build it again
+            return _Driver(tables.load(content, text, grammar), grammar, cached=True)
+        except Exception:  # damaged or altered, any way at all: build them again
             pass
-    tables = _build_tables(_GRAMMAR.read_text(encoding="utf-8"))
+    derived = tables.derive(text, grammar)
     if path is not None:
-        cache.write(path, tables)
-    return _load(tables)
+        cache.write(path, tables.dump(derived, text))
+    return _Driver(derived, grammar, cached=False)
 
 
-@lru_cache(maxsize=1)
-def _parser() -> _Driver:
-    """The one driver of the process: immutable, so every thread may use it at once."""
-    grammar = _GRAMMAR.read_text(encoding="utf-8")
-    return _make_parser(cache.cache_file(grammar, _CACHE_FORMAT))
+@lru_cache(maxsize=2)
+def _parser(rebuild: bool = False) -> _Driver:
+    """The driver of the process (immutable: every thread may use it at once), from the cache;
+    or, with ``rebuild``, from the grammar, rewriting the cache (after the cached tables broke)."""
+    text = _GRAMMAR.read_text(encoding="utf-8")
+    path = cache.cache_file(text, tables.FORMAT)
+    return _make_parser(text, path, rebuild=rebuild)
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -522,7 +426,14 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
     sources = (texts,) if isinstance(texts, str) else tuple(texts)
     if not sources:
         raise ParseError("no expression given")
-    parser = _parser()
+    try:
+        return _parse(_parser(), sources, max_nodes)
+    except _Broken:  # the cached tables passed the checks and still failed: build them again
+        _parser.cache_clear()
+        return _parse(_parser(rebuild=True), sources, max_nodes)
+
+
+def _parse(parser: _Driver, sources: tuple[str, ...], max_nodes: int) -> Graph:
     builder = GraphBuilder(max_nodes=max_nodes)
     callbacks = _Callbacks(builder)  # this call's own: nothing it builds is shared or kept
     outputs: list[Operand] = []

@@ -6,10 +6,6 @@ expressions, and the inputs fuzzing found (Unicode digits and spaces, huge token
 from __future__ import annotations
 
 import gc
-import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,14 +28,13 @@ from autodiff.core.errors import (
 )
 from autodiff.core.graph import INPUT
 from autodiff.grammar.build import parse
-from autodiff.grammar.cache import cache_file
 
 GRAMMAR = Path(build.__file__).with_name("expr.lark").read_text(encoding="utf-8")
 
 # --- the lexer: the same tokens as Lark's basic lexer on the same grammar ----------------------
 
 _lark_lexer = Lark(GRAMMAR, parser="lalr", lexer="basic")
-_our_lexer = build._make_parser(None).lexer  # tables from this Lark
+_our_lexer = build._make_parser(GRAMMAR, None).lexer  # from the grammar's text
 
 _PIECES = [*"0123456789.eE+-*/^(),xy_z ", "**", "1e5", ".5", "2.5E-3", "sin", "\t", "\n", "\r"]
 _STRANGE = ["$", ";", "٣", "１", "\u2003", "\u00a0", "é", "\x00", "\f"]
@@ -88,7 +83,7 @@ def test_long_runs_of_whitespace_take_no_quadratic_time(text: str) -> None:
 # --- the driver: the tables Lark derives, run by our loop, stop where Lark's parser stops ----
 
 _lark_parser = Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
-_our_parser = build._make_parser(None)  # tables of its own
+_our_parser = build._make_parser(GRAMMAR, None)  # tables from this Lark
 _GRAMMAR_SOUP = [*_PIECES, "x", "y", "2", "(", ")", "+", "-", "*", ",", "x(", "f(", "   ", "$"]
 
 
@@ -143,84 +138,9 @@ def _callbacks() -> build._Callbacks:
 
 def test_the_driver_returns_the_start_rule_s_term() -> None:
     callbacks = _callbacks()
-    driver = build._make_parser(None)
+    driver = build._make_parser(GRAMMAR, None)
     assert driver.parse(" -(x) ", callbacks) == (1, 1, 5)  # neg of input 0, spanning "-(x)"
     assert driver.parse("atan2(x, 2^y)", callbacks) == (4, 0, 13)
-
-
-# --- the tables: built once by Lark, kept as JSON, loaded without Lark --------------------------
-
-
-def test_the_tables_are_plain_data_with_a_callback_per_alias() -> None:
-    tables = json.loads(build._build_tables(GRAMMAR))
-    assert tables["format"] == build._CACHE_FORMAT
-    assert len(tables["actions"]) == len(tables["gotos"])
-    callbacks = {rule["callback"] for rule in tables["rules"]} - {None}
-    aliases = {"add", "sub", "mul", "div", "pow", "neg", "pos", "number", "name", "call", "group"}
-    assert callbacks == aliases
-    for rule in tables["rules"]:  # a rule without a callback is one Lark inlines (the arguments)
-        assert rule["keep"] or rule["callback"] or rule["origin"].startswith("_")
-
-
-def _modules_after_parse(cache_home: Path) -> set[str]:
-    probe = "import sys\nfrom autodiff.grammar.build import parse\nparse('x+1')\n"
-    probe += "print(' '.join(sys.modules))"
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
-    )
-    return set(done.stdout.split())
-
-
-def test_lark_is_imported_only_to_build_the_tables(tmp_path: Path) -> None:
-    assert "lark" in _modules_after_parse(tmp_path)  # the first run builds and caches them
-    assert list((tmp_path / "autodiff").glob("grammar-*.json"))
-    assert "lark" not in _modules_after_parse(tmp_path)
-
-
-def test_the_parser_is_cached_and_a_bad_cache_is_rebuilt(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cache = tmp_path / "autodiff" / "grammar.json"
-    build._make_parser(cache)
-    assert cache.is_file() and not list(cache.parent.glob("*.tmp"))
-    tables = cache.read_text(encoding="utf-8")
-
-    def not_again(grammar: str) -> str:
-        raise AssertionError("rebuilt although the cache was there")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(build, "_build_tables", not_again)
-        parser = build._make_parser(cache)
-        # x, y, then the product (ids before numbering)
-        assert parser.parse("x*y + 2", _callbacks())[0] == 3
-    stale = tables.replace(f'"format":{build._CACHE_FORMAT},', '"format":1,', 1)
-    assert stale != tables
-    wrong = ("", "{", tables[: len(tables) // 2], '{"data": {}, "memo": {}}', "[1]", stale)
-    assert '"callback":"add"' in tables
-    for damaged in (*wrong, tables.replace('"callback":"add"', '"callback":"nothing"')):
-        cache.write_text(damaged, encoding="utf-8")
-        assert build._make_parser(cache).parse("x*y + 2", _callbacks())[0] == 3
-        rebuilt = cache.read_text(encoding="utf-8")  # Lark may number the states otherwise
-        assert build._load(rebuilt).parse("x*y + 2", _callbacks())[0] == 3
-
-
-def test_an_unwritable_cache_is_only_slower(tmp_path: Path) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    parser = build._make_parser(blocker / "autodiff" / "grammar.json")
-    assert parser.parse("sin(x)", _callbacks())[0] == 1
-
-
-def test_the_cache_follows_xdg_and_keys_on_the_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
-    path = cache_file(GRAMMAR, build._CACHE_FORMAT)
-    assert path is not None and path.parent == Path("/somewhere/autodiff")
-    assert cache_file(GRAMMAR + " ", build._CACHE_FORMAT) != path
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative")  # ignored, as the XDG spec says
-    monkeypatch.setenv("HOME", "/home/someone")
-    expected = Path("/home/someone/.cache/autodiff", path.name)
-    assert cache_file(GRAMMAR, build._CACHE_FORMAT) == expected
 
 
 def test_the_collector_is_back_on_after_a_parse_and_after_an_error() -> None:
