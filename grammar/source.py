@@ -2,113 +2,149 @@
 (from the terminal definitions) and each rule's alternatives with their aliases.
 
 Lark reads the grammar only to derive the LALR tables, once. Every start reads these two things
-itself (~0.1 ms), so that the lexer never comes from the cache (a pattern there could hang the
-lexer) and the cached tables can be checked against the grammar (``tables.check``). Only the
-part of Lark's grammar language that ``expr.lark`` uses is understood — rules with ``?``,
-``->`` aliases and EBNF groups; terminals made of string and regexp literals, alternatives of
-them and a priority; ``%ignore`` of a literal — and anything else raises ``ValueError``, so a
-grammar this reader misreads cannot go unnoticed (the tests read ``expr.lark``, and compare the
-lexer with Lark's).
+itself, so that the lexer never comes from the cache (a pattern there could hang the lexer)
+and the cached tables can be checked against the grammar (``tables.check``). Only the part of
+Lark's grammar language that ``expr.lark`` uses is understood — rules with ``?``, ``->``
+aliases and EBNF groups; terminals made of string and regexp literals, alternatives of them and
+a priority; ``%ignore`` of a regexp — and anything else raises ``ValueError``, so a grammar
+this reader misreads cannot go unnoticed (the tests read ``expr.lark``, and compare the lexer
+with Lark's). It is read with string methods and no regular expression or dataclass of its
+own: compiling those would cost more of every start than reading the grammar does.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-try:  # how Lark measures a terminal's widths, to order the terminals as its lexer does
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # Python 3.10
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
-
-# The lines of the grammar's text: a terminal's definition (NAME, priority, body), the first
-# line of a rule (?, name, body), another alternative (body), an %ignore, nothing (a comment or
-# a blank line). Any other line is not understood.
-_TERMINAL = re.compile(r"([A-Z_][A-Z0-9_]*)(?:\.(-?[0-9]+))?[ \t]*:(.*)")
-_RULE = re.compile(r"(\??)([a-z_][a-z0-9_]*)[ \t]*:(.*)")
-_MORE = re.compile(r"[ \t]+\|(.*)")
-_IGNORE = re.compile(r"%ignore[ \t]+(.*)")
-_NOTHING = re.compile(r"[ \t]*(?://.*)?")
-# A terminal's body: literals, each a string or a regexp, separated by '|'
-_LITERAL = re.compile(r'[ \t]*("(?:[^"\\]|\\.)*"|/(?:[^/\\]|\\.)+/)([a-z]*)[ \t]*(\||//.*|$)')
-# An alternative of a rule: symbols and EBNF operators, and perhaps "-> alias"
-_ALTERNATIVE = re.compile(
-    r"([A-Za-z0-9_ \t()*+?\[\]~]*?)(?:->[ \t]*([a-z_][a-z0-9_]*))?[ \t]*(?://.*)?"
-)
-_SYMBOL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_EBNF = re.compile(r"[()*+?\[\]~]")
+_UNBOUNDED = 1 << 64  # the widest match of an unbounded repetition (sre_parse's MAXWIDTH)
+_EBNF = str.maketrans("()*+?[]~", "        ")
 
 
-@dataclass(frozen=True)
 class Alternative:
     """One alternative of a rule: its symbols in order (EBNF operators left out), its alias,
     and whether it is ``plain`` (no EBNF: Lark makes it one rule of exactly these symbols)."""
 
-    origin: str
-    symbols: tuple[str, ...]
-    alias: str | None
-    plain: bool
+    __slots__ = ("alias", "origin", "plain", "symbols")
+
+    def __init__(self, origin: str, symbols: tuple[str, ...], alias: str | None, plain: bool):
+        self.origin, self.symbols, self.alias, self.plain = origin, symbols, alias, plain
+
+    def __repr__(self) -> str:
+        return f"Alternative({self.origin!r}, {self.symbols!r}, {self.alias!r}, {self.plain})"
 
 
-@dataclass(frozen=True)
 class Grammar:
     """The grammar as the driver and the table check need it."""
 
-    terminals: tuple[str, ...]  # the token terminals, in the lexer's order
-    pattern: str  # the lexer's regular expression (see ``_lexer_pattern``)
-    alternatives: tuple[Alternative, ...]
-    inlined: frozenset[str]  # the ``?rule``s: an alternative of one symbol keeps its value
+    __slots__ = ("alternatives", "inlined", "pattern", "terminals")
+
+    def __init__(
+        self,
+        terminals: tuple[str, ...],  # the token terminals, in the lexer's order
+        pattern: str,  # the lexer's regular expression (see ``_lexer_pattern``)
+        alternatives: tuple[Alternative, ...],
+        inlined: frozenset[str],  # the ``?rule``s: an alternative of one symbol keeps its value
+    ) -> None:
+        self.terminals, self.pattern = terminals, pattern
+        self.alternatives, self.inlined = alternatives, inlined
 
 
-@dataclass(frozen=True)
-class _Piece:
-    """A terminal's (or one alternative's) regular expression, as Lark sorts them."""
+# A terminal's (or one of its alternatives') regular expression as Lark sorts them: the
+# regexp, what Lark measures the length of (the string, or the regexp), its (least, widest)
+# match.
+_Piece = tuple[str, str, tuple[int, int]]
 
-    regexp: str
-    value: str  # what Lark measures the length of: the string, or the regexp
-    widths: tuple[int, int]
+
+def _unknown(where: str) -> ValueError:
+    return ValueError(f"expr.lark: {where}: syntax this reader of the grammar does not know")
 
 
 def _literals(body: str, where: str) -> list[tuple[str, str]]:
-    """The literals of a terminal's body, each as (kind, text without quotes or slashes)."""
-    found, pos = [], 0
-    while pos < len(body) and not body.startswith("//", pos):
-        match = _LITERAL.match(body, pos)
-        if match is None or match.group(2) or match.end() == pos:  # flags are not understood
-            raise ValueError(f"expr.lark: {where}: a definition this reader does not know")
-        literal = match.group(1)
-        found.append(("string" if literal[0] == '"' else "regexp", literal[1:-1]))
-        pos = match.end() if match.group(3) == "|" else len(body)
-    if not found or any(kind == "string" and "\\" in text for kind, text in found):
-        raise ValueError(f"expr.lark: {where}: a definition this reader does not know")
-    return found
+    """The literals of a terminal's body, ``"…"`` or ``/…/`` separated by ``|``, each as
+    (kind, its text without quotes or slashes); a ``//`` comment may end the line."""
+    found: list[tuple[str, str]] = []
+    rest = body.strip()
+    while True:
+        quote = rest[:1]
+        if quote not in ('"', "/") or rest.startswith("//"):
+            raise _unknown(where)
+        end = 1
+        while end < len(rest) and rest[end] != quote:
+            end += 2 if rest[end] == "\\" else 1  # a regexp's escaped '/'
+        text = rest[1:end]
+        if end >= len(rest) or not text or (quote == '"' and "\\" in text):
+            raise _unknown(where)  # unclosed, empty, or a string with escapes
+        found.append(("string" if quote == '"' else "regexp", text))
+        rest = rest[end + 1 :].lstrip()
+        if not rest or rest.startswith("//"):
+            return found
+        if rest[0] != "|":  # flags, or anything else
+            raise _unknown(where)
+        rest = rest[1:].lstrip()
 
 
-def _piece(kind: str, text: str) -> _Piece:
-    if kind == "string":
-        return _Piece(re.escape(text), text, (len(text), len(text)))
-    low, high = _sre_parse.parse(text).getwidth()
-    return _Piece(text, text, (int(low), int(high)))
+def _widths(regexp: str, alone: bool) -> tuple[int, int]:
+    """A regexp's (least, widest) match, as Lark measures it with sre_parse — or, when it is
+    ``alone`` (only the widest counts) and it plainly repeats without bound (``*``, ``+`` or
+    ``{n,}`` outside a character class, and no ``(?`` group), (0, unbounded) without parsing
+    it: sre_parse would cost more than all the rest of reading the grammar."""
+    repeats = escaped = in_class = False
+    for i, char in enumerate(regexp):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]" or regexp[i - 1] in "[^"
+        elif char == "[":
+            in_class = True
+        elif char == "(" and regexp[i + 1 : i + 2] == "?":
+            repeats = False  # a lookaround or a group's options: ask sre_parse
+            break
+        elif char in "*+" or (char == "," and regexp[i + 1 : i + 2] == "}"):
+            repeats = True
+    if alone and repeats:
+        return 0, _UNBOUNDED
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_parse  # type: ignore[no-redef]
+    low, high = sre_parse.parse(regexp).getwidth()
+    unbounded = getattr(sre_parse, "MAXWIDTH", sre_parse.MAXREPEAT)  # by Python's version
+    return int(low), _UNBOUNDED if high >= unbounded else int(high)
 
 
 def _terminal(name: str, body: str) -> _Piece:
     """A terminal defined by literals or alternatives of literals, joined as Lark joins them
     (the longest first, or ``(l|ll)`` would prefer the shorter)."""
-    pieces = [_piece(kind, text) for kind, text in _literals(body, name)]
+    literals = _literals(body, f"terminal {name}")
+    pieces: list[_Piece] = [
+        (re.escape(text), text, (len(text), len(text)))
+        if kind == "string"
+        else (text, text, _widths(text, len(literals) == 1))
+        for kind, text in literals
+    ]
     if len(pieces) == 1:
         return pieces[0]
-    pieces.sort(key=lambda p: (-p.widths[1], -p.widths[0], -len(p.value)))
-    joined = f"(?:{'|'.join(p.regexp for p in pieces)})"
-    widths = (min(p.widths[0] for p in pieces), max(p.widths[1] for p in pieces))
-    return _Piece(joined, joined, widths)
+    pieces.sort(key=lambda p: (-p[2][1], -p[2][0], -len(p[1])))
+    joined = f"(?:{'|'.join(p[0] for p in pieces)})"
+    return joined, joined, (min(p[2][0] for p in pieces), max(p[2][1] for p in pieces))
+
+
+def _alternatives(origin: str, body: str) -> list[Alternative]:
+    """The alternatives on one line of a rule (a rule has no literals: ``//`` is a comment)."""
+    return [_alternative(origin, alternative) for alternative in body.split("//")[0].split("|")]
 
 
 def _alternative(origin: str, body: str) -> Alternative:
-    match = _ALTERNATIVE.fullmatch(body)
-    symbols = () if match is None else tuple(_SYMBOL.findall(match.group(1)))
-    if match is None or not symbols:  # a literal in a rule, an empty alternative, …
-        raise ValueError(f"expr.lark: rule {origin}: an alternative this reader does not know")
-    return Alternative(origin, symbols, match.group(2), _EBNF.search(match.group(1)) is None)
+    expansion, arrow, alias = body.partition("->")
+    words = expansion.translate(_EBNF)
+    symbols = tuple(words.split())
+    balanced = body.count("(") == body.count(")") and body.count("[") == body.count("]")
+    known = all(symbol.isidentifier() for symbol in symbols)
+    if not (symbols and balanced and known and (alias.strip().isidentifier() or not arrow)):
+        raise _unknown(f"rule {origin}")  # a literal in a rule, a '|' in a group, …
+    return Alternative(origin, symbols, alias.strip() if arrow else None, words == expansion)
 
 
 def _lexer_pattern(ordered: list[tuple[str, str]], ignored: list[str]) -> str:
@@ -127,34 +163,43 @@ def read(text: str) -> Grammar:
     inlined: set[str] = set()
     origin = ""  # the rule whose alternatives follow
     for line in text.splitlines():
-        if match := _MORE.fullmatch(line):
-            if not origin:
-                raise ValueError(f"expr.lark: an alternative outside a rule: {line.strip()}")
-            alternatives.extend(_alternative(origin, b) for b in match.group(1).split("|"))
-        elif match := _RULE.fullmatch(line):
-            inline, origin, body = match.groups()
-            if inline:
-                inlined.add(origin)
-            alternatives.extend(_alternative(origin, b) for b in body.split("|"))
-        elif match := _TERMINAL.fullmatch(line):
-            name, priority, body = match.groups()
-            terminals[name] = (int(priority or 0), _terminal(name, body))  # Lark's default: 0
-            origin = ""
-        elif match := _IGNORE.fullmatch(line):
-            ((kind, literal),) = _literals(match.group(1), "%ignore")
+        stripped = line.strip()
+        if not stripped or stripped.startswith("//"):
+            continue
+        if line[0] in " \t":  # another alternative of the rule above
+            if not origin or stripped[0] != "|":
+                raise _unknown(stripped)
+            alternatives += _alternatives(origin, stripped[1:])
+            continue
+        if stripped.startswith("%ignore "):
+            ((kind, literal),) = _literals(stripped[len("%ignore ") :], "%ignore")
             ignored.append(literal if kind == "regexp" else re.escape(literal))
             origin = ""
-        elif not _NOTHING.fullmatch(line):
-            raise ValueError(f"expr.lark: a line this reader does not know: {line.strip()}")
-    # Lark's basic lexer tries terminals by priority, then the longest possible match, then
+            continue
+        head, colon, body = line.partition(":")
+        inline = head.startswith("?")
+        name, dot, priority = head.strip().removeprefix("?").partition(".")
+        if not (colon and name.isidentifier() and (priority.lstrip("-").isdigit() or not dot)):
+            raise _unknown(stripped)
+        if name.isupper():  # a terminal (Lark's default priority: 0)
+            terminals[name] = (int(priority or 0), _terminal(name, body))
+            origin = ""
+        elif not priority:
+            origin = name
+            if inline:
+                inlined.add(name)
+            alternatives += _alternatives(name, body)
+        else:
+            raise _unknown(stripped)
+    # Lark's basic lexer tries terminals by priority, then the widest possible match, then
     # the longest definition, then the name
     ordered = sorted(
         terminals.items(),
-        key=lambda item: (-item[1][0], -item[1][1].widths[1], -len(item[1][1].value), item[0]),
+        key=lambda item: (-item[1][0], -item[1][1][2][1], -len(item[1][1][1]), item[0]),
     )
     return Grammar(
         terminals=tuple(name for name, _ in ordered),
-        pattern=_lexer_pattern([(name, piece.regexp) for name, (_, piece) in ordered], ignored),
+        pattern=_lexer_pattern([(name, piece[0]) for name, (_, piece) in ordered], ignored),
         alternatives=tuple(alternatives),
         inlined=frozenset(inlined),
     )

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import json
 import zlib
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
-from autodiff.grammar.source import Grammar
+from autodiff.grammar.source import Alternative, Grammar
 
 FORMAT = 3  # bump when what is cached changes
 START = "start"  # the grammar's start rule (Lark's default)
@@ -180,32 +182,45 @@ def check(tables: Any, grammar: Grammar) -> None:
     sizes = _check_rules(rules, grammar)
     origins = {rule["origin"] for rule in rules}
     terminals = {*grammar.terminals, END}
-    for row in actions:
-        _expect(isinstance(row, dict) and row.keys() <= terminals, "actions")
-        for terminal, action in row.items():
-            _expect(type(action) is int and -len(rules) <= action < states, "action")
-            _expect(action != end, "a shift to the end")
-            if action < 0 and rules[~action]["origin"] == START:
-                _expect(terminal == END, "the start rule reduced before the end")
-    for row in gotos:
-        _expect(isinstance(row, dict) and row.keys() <= origins, "gotos")
-        for origin, targets in row.items():
-            _expect(isinstance(targets, dict) and targets.keys() == terminals, "a goto row")
-            for terminal, state in targets.items():
-                _expect(type(state) is int and 0 <= state < states, "goto")
-                if state == end:
-                    _expect(terminal == END or origin == START, "the end before the end")
-                    continue
-                # After any reduction, the next action is not a reduction by one symbol: so
-                # those never follow each other, every other reduction shortens the stack, and
-                # each token ends in a shift (or an error) after finitely many reductions.
-                action = actions[state].get(terminal, 0)
-                _expect(action >= 0 or sizes[~action] > 1, "a reduction by one symbol")
+    # This runs on every start: whole-table set operations keep the loops in C. Anything of a
+    # wrong type makes them raise, which counts as damage as well (see _make_parser).
+    moves = list(chain.from_iterable(map(dict.values, actions)))
+    numbers = set(range(-len(rules), states)) - {end}  # a shift (not to the end) or a reduction
+    _expect(set().union(*map(dict.keys, actions)) <= terminals, "actions")
+    _expect(set(map(type, moves)) <= {int} and set(moves) <= numbers, "an action")
+    # Where the start rule is reduced (on _END only, or too early), and by terminal, the states
+    # that reduce by a rule of one symbol (see below)
+    starts = {~i for i, rule in enumerate(rules) if rule["origin"] == START}
+    ones = {~i for i, size in enumerate(sizes) if size == 1}
+    early, watched = set(), starts | ones
+    units: dict[str, set[int]] = {t: set() for t in terminals}
+    for state, row in enumerate(actions):
+        if not watched.isdisjoint(row.values()):
+            early.update(t for t, a in row.items() if a in starts)
+            for t, a in row.items():
+                if a in ones:
+                    units[t].add(state)
+    _expect(early <= {END}, "the start rule reduced before the end of the text")
+    _expect(set().union(*map(dict.keys, gotos)) <= origins, "gotos")
+    others = [targets for row in gotos for origin, targets in row.items() if origin != START]
+    ends = list(chain.from_iterable(row[START].values() for row in gotos if START in row))
+    _expect(set(ends) <= {end}, "the start rule's goto")
+    _expect(set(map(len, others)) <= {len(terminals)}, "a goto row")  # and each has every t:
+    reach = {t: set(map(itemgetter(t), others)) for t in terminals}  # (else a KeyError)
+    found = set().union(*reach.values())
+    _expect(set(map(type, found)) <= {int} and found <= set(range(states)), "a goto")
+    # After any reduction, the next action is not a reduction by one symbol: so those never
+    # follow each other, every other reduction shortens the stack, and each token ends in a
+    # shift (or an error) after finitely many reductions. And the end state is reached on
+    # the end of the text alone (but from the start rule's own row, which only _END reaches).
+    for t, states_reached in reach.items():
+        _expect(states_reached.isdisjoint(units[t]), "a reduction by one symbol after another")
+        _expect(t == END or end not in states_reached, "the end state before the end")
 
 
 def _check_rules(rules: list[Any], grammar: Grammar) -> list[int]:
-    """Each rule's fields, and that it is a rule of the grammar with the callback and children
-    the grammar gives it; the rules' lengths."""
+    """That each rule is one of the grammar's, with the callback and children the grammar
+    gives it, and that every alias has its rule; the rules' lengths."""
     aliases = {a.alias: a for a in grammar.alternatives if a.alias is not None}
     singles = {
         (a.origin, a.symbols[0])
@@ -213,33 +228,63 @@ def _check_rules(rules: list[Any], grammar: Grammar) -> list[int]:
         if a.origin in grammar.inlined and a.alias is None and len(a.symbols) == 1
     }
     symbols = {*grammar.terminals, *(a.origin for a in grammar.alternatives)}
-    seen = set()
+    exact = _exact_rules(grammar)
     for rule in rules:
-        _expect(isinstance(rule, dict) and rule.keys() == _RULE_FIELDS, "rule fields")
-        origin, expansion, callback = rule["origin"], rule["expansion"], rule["callback"]
-        _expect(isinstance(origin, str) and isinstance(expansion, list) and expansion, "rule")
-        _expect(all(isinstance(s, str) for s in expansion) and type(rule["keep"]) is bool, "rule")
-        _expect(all(s in symbols or s.startswith("_") for s in expansion), "a rule's symbols")
-        if rule["keep"]:  # a ?rule's single symbol: the value stays as it is
-            _expect(callback is None and rule["children"] is None, "a rule that keeps")
-            _expect(len(expansion) == 1 and (origin, expansion[0]) in singles, "keeps")
-            continue
-        if callback is None:  # a rule Lark makes for an EBNF repetition: its children, spliced
-            _expect(origin.startswith("_"), "a rule without a callback")
-        else:
-            alternative = aliases.get(callback)
-            _expect(alternative is not None and alternative.origin == origin, "callback")
-            assert alternative is not None
-            if alternative.plain:
-                _expect(tuple(expansion) == alternative.symbols, "the callback's rule")
-            else:
-                _expect(_fits(expansion, alternative.symbols), "the callback's rule")
-            seen.add(callback)
-        splices = [[i, symbol.startswith("_")] for i, symbol in enumerate(expansion)]
-        children = splices if any(splice for _, splice in splices) else None
-        _expect(rule["children"] == children, "children")
-    _expect(seen == aliases.keys(), "a callback missing")
+        key = rule["callback"] or (rule["origin"], *rule["expansion"])
+        if exact.get(key) != rule:  # (else one dict comparison was enough)
+            _expect(_is_the_grammar_s(rule, aliases, singles, symbols), "a rule not the grammar's")
+    _expect({rule["callback"] for rule in rules} - {None} == aliases.keys(), "a callback missing")
     return [len(rule["expansion"]) for rule in rules]
+
+
+def _exact_rules(grammar: Grammar) -> dict[Any, dict[str, Any]]:
+    """The rule Lark derives from each alternative without EBNF, as ``derive`` writes it, by
+    its alias (or, for a ?rule's single symbol, by its origin and symbol)."""
+    exact: dict[Any, dict[str, Any]] = {}
+    for a in grammar.alternatives:
+        if not a.plain or any(symbol.startswith("_") for symbol in a.symbols):
+            continue
+        keep = a.alias is None and a.origin in grammar.inlined and len(a.symbols) == 1
+        key = a.alias if a.alias else (a.origin, *a.symbols)
+        exact[key] = {
+            "origin": a.origin,
+            "expansion": list(a.symbols),
+            "keep": keep,
+            "callback": a.alias,
+            "children": None,
+        }
+    return exact
+
+
+def _is_the_grammar_s(
+    rule: Any,
+    aliases: dict[str, Alternative],
+    singles: set[tuple[str, str]],
+    symbols: set[str],
+) -> bool:
+    if not (isinstance(rule, dict) and rule.keys() == _RULE_FIELDS):
+        return False
+    origin, expansion, callback = rule["origin"], rule["expansion"], rule["callback"]
+    if not (isinstance(origin, str) and isinstance(expansion, list) and expansion):
+        return False
+    if not all(isinstance(s, str) and (s in symbols or s.startswith("_")) for s in expansion):
+        return False
+    if rule["keep"] is True:  # a ?rule's single symbol: the value stays as it is
+        single = len(expansion) == 1 and (origin, expansion[0]) in singles
+        return single and callback is None and rule["children"] is None
+    splices = [[i, symbol.startswith("_")] for i, symbol in enumerate(expansion)]
+    if rule["keep"] is not False or rule["children"] != (
+        splices if any(splice for _, splice in splices) else None  # all children, in order
+    ):
+        return False
+    if callback is None:  # a rule Lark makes for an EBNF repetition: its children, spliced
+        return origin.startswith("_")
+    alternative = aliases.get(callback)  # the callback is the alias of this very rule
+    if alternative is None or alternative.origin != origin:
+        return False
+    if alternative.plain:
+        return tuple(expansion) == alternative.symbols
+    return _fits(expansion, alternative.symbols)
 
 
 def _fits(expansion: list[str], symbols: tuple[str, ...]) -> bool:
