@@ -212,13 +212,18 @@ def _unknown_function_message(name: str) -> str:
 # --- the parser: tables derived from expr.lark by Lark once, then loaded from JSON -------------
 
 
-def _reducer(callback: Callable[[list[Any]], Any], children: Any) -> Callable[[list[Any]], Any]:
+# A rule's reduction: a ``_Callbacks`` method, unbound (the driver is shared; each parse passes
+# its own callbacks), on the children it reduced
+Reduce = Callable[["_Callbacks", list[Any]], Any]
+
+
+def _reducer(callback: Reduce, children: Any) -> Reduce:
     """``callback`` on the children the rule keeps, with the lists of inlined rules spliced."""
     if children is None:
         return callback
     picks = [(int(i), bool(splice)) for i, splice in children]
 
-    def reduce(found: list[Any]) -> Any:
+    def reduce(callbacks: _Callbacks, found: list[Any]) -> Any:
         kept: list[Any] = []
         for i, splice in picks:
             if not splice:
@@ -227,12 +232,12 @@ def _reducer(callback: Callable[[list[Any]], Any], children: Any) -> Callable[[l
                 kept += found[i]
             else:  # left recursion: the list grows in place, as Lark's ChildFilter does
                 kept = found[i]
-        return callback(kept)
+        return callback(callbacks, kept)
 
     return reduce
 
 
-def _children(found: list[Any]) -> list[Any]:
+def _children(callbacks: _Callbacks, found: list[Any]) -> list[Any]:
     """The value of a rule Lark inlines into its parent: its children, spliced there."""
     return found
 
@@ -252,8 +257,8 @@ class _Driver:
     end or character raises ``_Unexpected`` with what Lark would report (the same token, the
     same expected terminals); ``_translate`` turns it into a ``ParseError``.
 
-    Immutable once made, so one driver serves every thread; each ``parse`` binds the rules to
-    callbacks of its own. Any other failure of tables that came from the cache raises
+    Immutable once made, so one driver serves every thread: each ``parse`` passes callbacks of
+    its own to the (unbound) reductions. Any other failure of tables that came from the cache raises
     ``_Broken`` (``parse`` then builds them again), never a wrong graph or an internal error.
     """
 
@@ -264,28 +269,23 @@ class _Driver:
         self.end: int = tables["end"]
         self.actions: list[dict[str, int]] = tables["actions"]
         self.gotos: list[dict[str, dict[str, int]]] = tables["gotos"]
-        self.rules: list[dict[str, Any]] = tables["rules"]
-        for rule in self.rules:
+        for rule in tables["rules"]:
             name = rule["callback"]
             if name is not None and not isinstance(getattr(_Callbacks, name, None), FunctionType):
                 raise ValueError(f"no callback for the alias {name!r} of expr.lark")
-
-    def _reducers(self, callbacks: _Callbacks) -> list[tuple[int, Any, str]]:
-        """Each rule as (length, its callback bound to ``callbacks`` or None when the reduction
-        keeps the value, the rule it reduces to). Bound anew for each parse: the tables are
-        shared, what the callbacks build is not."""
-        return [
+        # (length of the rule, its reduction or None when the reduction keeps the value, name)
+        self.rules: list[tuple[int, Reduce | None, str]] = [
             (
                 len(rule["expansion"]),
                 None
                 if rule["keep"]
                 else _reducer(
-                    getattr(callbacks, rule["callback"]) if rule["callback"] else _children,
+                    getattr(_Callbacks, rule["callback"]) if rule["callback"] else _children,
                     rule["children"],
                 ),
                 rule["origin"],
             )
-            for rule in self.rules
+            for rule in tables["rules"]
         ]
 
     def parse(self, text: str, callbacks: _Callbacks) -> Any:
@@ -301,8 +301,7 @@ class _Driver:
             raise
 
     def _parse(self, text: str, callbacks: _Callbacks) -> Any:
-        actions, gotos, end_state = self.actions, self.gotos, self.end
-        rules = self._reducers(callbacks)
+        actions, gotos, rules, end_state = self.actions, self.gotos, self.rules, self.end
         state = self.start
         states = [state]
         values: list[Any] = []
@@ -322,7 +321,7 @@ class _Driver:
                     children = values[-size:]
                     del values[-size:]
                     del states[-size:]
-                    values.append(callback(children))
+                    values.append(callback(callbacks, children))
                     state = gotos[states[-1]][origin][kind]  # type: ignore[index]
                     states.append(state)
                 if state == end_state:  # only reached on _END: the start rule is reduced

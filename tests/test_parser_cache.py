@@ -103,6 +103,43 @@ def test_the_cache_follows_xdg_and_keys_on_the_grammar(monkeypatch: pytest.Monke
     assert cache.cache_file(GRAMMAR, tables.FORMAT) == expected
 
 
+# --- the grammar's text, read without Lark on every start ------------------------------------
+
+
+def test_the_grammar_read_without_lark_has_lark_s_terminals_and_aliases() -> None:
+    from lark import Lark
+
+    lark = Lark(GRAMMAR, parser="lalr", lexer="basic")
+    grammar = source.read(GRAMMAR)
+    conf = lark.lexer_conf
+    assert set(grammar.terminals) == {t.name for t in conf.terminals if t.name not in conf.ignore}
+    aliases = {rule.alias for rule in lark.rules} - {None}
+    assert {a.alias for a in grammar.alternatives} - {None} == aliases
+    assert grammar.inlined == {"start", "sum", "product", "unary", "atom"}
+
+
+@pytest.mark.parametrize(
+    "regexp",
+    [r"[A-Za-z_][A-Za-z0-9_]*", r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", r"[+*]", r"a\*",
+     r"a{2,}", r"a{2,5}", r"(?=a*)b", r"[ \t]+", r"[]*]", r"[^]+]x", r"\[a+"],
+)  # fmt: skip
+def test_a_regexp_s_widest_match_is_what_sre_parse_says(regexp: str) -> None:
+    sre_parse = pytest.importorskip("re._parser")  # Python 3.11+
+    widest = sre_parse.parse(regexp).getwidth()[1]
+    unbounded = widest >= getattr(sre_parse, "MAXWIDTH", sre_parse.MAXREPEAT)
+    assert source._widths(regexp, True)[1] == (source._UNBOUNDED if unbounded else widest)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['x: "a"', "x: (a | b)", "%import common.WS", 'A: "a"i', "foo bar", 'A: "a" B', "x.2: a",
+     "A: /a/ |", 'A: "a\\"b"', "A: /a", "x: a -> ", '?x: "("'],
+)  # fmt: skip
+def test_grammar_syntax_the_reader_does_not_know_is_refused(line: str) -> None:
+    with pytest.raises(ValueError, match="does not know"):
+        source.read(f"{GRAMMAR}\n{line}\n")
+
+
 # --- a damaged or altered file is rebuilt, and the answer is right ----------------------------
 
 
