@@ -2,8 +2,9 @@
 other account can plant it, change it or use it to overwrite another file.
 
 The cache directory (``$XDG_CACHE_HOME/autodiff``) is created 0700, and it is used only when it
-is a real directory (not a link) owned by the user and writable by no one else; the file is
-read only when it is a regular file, owned by the user and writable by no one else. Both are
+is a real directory (not a link) owned by the user and writable by no one else (``write`` makes
+the user's own directory private first); the file is read only when it is a regular file,
+owned by the user and writable by no one else. Both are
 checked on the open descriptors, and every later step goes through the directory's
 descriptor, so swapping a path for a link between the check and the use changes nothing. A
 file is written to a new temporary name (random, created exclusively, never through a link)
@@ -54,10 +55,17 @@ def _private(status: os.stat_result) -> bool:
     return status.st_uid == os.getuid() and not status.st_mode & _OTHERS_WRITE
 
 
-def _open_directory(path: Path) -> int:
-    """A descriptor of ``path``, a private directory (``PermissionError`` otherwise)."""
+def _open_directory(path: Path, *, tighten: bool = False) -> int:
+    """A descriptor of ``path``, a private directory (``PermissionError`` otherwise). With
+    ``tighten``, the user's own directory that others may write to (as earlier versions made
+    it under umask 002) is made private first, rather than never cached in again: what others
+    may have put there is not trusted, since ``read`` checks each file's owner and mode."""
     descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    if not _private(os.fstat(descriptor)):
+    status = os.fstat(descriptor)
+    if tighten and status.st_uid == os.getuid() and status.st_mode & _OTHERS_WRITE:
+        os.fchmod(descriptor, 0o700)
+        status = os.fstat(descriptor)
+    if not _private(status):
         os.close(descriptor)
         raise PermissionError(f"{path} is not the user's own private directory")
     return descriptor
@@ -94,14 +102,14 @@ def read(path: Path) -> str | None:
 
 def write(path: Path, text: str) -> None:
     """Put ``text`` at ``path`` atomically, creating its directory 0700; nothing when the
-    directory is not private or anything fails."""
+    directory is not the user's own or anything fails."""
     try:
         os.makedirs(path.parent.parent, exist_ok=True)  # e.g. ~/.cache, as the user keeps it
         try:
             os.mkdir(path.parent, 0o700)
         except FileExistsError:
             pass  # checked, as any directory found there, by _open_directory
-        directory = _open_directory(path.parent)
+        directory = _open_directory(path.parent, tighten=True)
     except OSError:
         return
     partial = f"{path.name}.{os.urandom(8).hex()}.tmp"  # a name no one can plant in advance

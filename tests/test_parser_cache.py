@@ -404,16 +404,14 @@ def test_the_cache_directory_is_created_private(path: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", [0o777, 0o770, 0o1777, 0o722])
-def test_a_directory_others_may_write_is_not_used(path: Path, mode: int) -> None:
-    path.parent.mkdir()
-    os.chmod(path.parent, mode)
-    assert _sum_of_product(_make_parser(path)) == 3  # built in memory
-    assert list(path.parent.iterdir()) == []  # nothing written there
-    os.chmod(path.parent, 0o700)
+def test_a_directory_others_may_write_is_not_read_but_made_private(path: Path, mode: int) -> None:
     _make_parser(path)
-    assert cache.read(path) is not None
     os.chmod(path.parent, mode)
-    assert cache.read(path) is None  # nor read from there
+    assert cache.read(path) is None  # not read from there
+    parser = _make_parser(path)
+    assert not parser.cached and _sum_of_product(parser) == 3  # built again
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # before it was written to
+    assert cache.read(path) is not None and _make_parser(path).cached
 
 
 @pytest.mark.parametrize("mode", [0o660, 0o646, 0o666])
