@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from lark import Lark, UnexpectedCharacters, UnexpectedToken
 from strategies import SETTINGS, expressions
 
+import autodiff
 import autodiff.grammar.build as build
 from autodiff.core.builder import GraphBuilder
 from autodiff.core.errors import (
@@ -169,6 +170,7 @@ def _worker_texts(worker: int) -> list[str]:
 
 
 def test_parse_from_several_threads_builds_every_graph_right() -> None:
+    """``autodiff.parse`` (the library's, and the one the CLI calls) from 8 threads at once."""
     expected = {worker: [parse(t) for t in _worker_texts(worker)] for worker in range(_THREADS)}
     found: dict[int, list[object]] = {}
     errors: list[BaseException] = []
@@ -177,7 +179,7 @@ def test_parse_from_several_threads_builds_every_graph_right() -> None:
     def work(worker: int) -> None:
         everyone_ready.wait()  # all threads parse at once
         try:
-            found[worker] = [parse(t) for t in _worker_texts(worker)]
+            found[worker] = [autodiff.parse(t) for t in _worker_texts(worker)]
         except BaseException as error:  # any error at all is a failure, reported below
             errors.append(error)
 
