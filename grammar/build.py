@@ -5,21 +5,19 @@ recurses: a 20,000-term sum or 5,000 nested parentheses are as easy as ``x + 1``
 syntax error becomes a ``ParseError`` with the column and a reason a person can act on.
 
 Speed (10⁶-node inputs) and start-up: Lark derives the LALR tables from ``expr.lark`` (once:
-they are kept as plain JSON in the user's cache directory, see ``_build_tables`` and
-``_make_parser``), and ``_Driver`` runs them: one compiled regular expression over the
-grammar's own terminals (``_Lexer``) and a plain shift/reduce loop calling the builder's
-methods by rule alias, instead of Lark's per-token parser objects. So Lark is imported only
-when the tables are built (the first run, or a missing or damaged cache). The cyclic garbage
-collector is paused while a graph is built (the graph has no cycles).
+they are kept as plain JSON in the user's cache directory, checked when read back, see
+``tables``, ``cache`` and ``_make_parser``), and ``_Driver`` runs them: one compiled regular
+expression over the grammar's own terminals (``_Lexer``, from ``source``) and a plain
+shift/reduce loop calling the builder's methods by rule alias, instead of Lark's per-token
+parser objects. So Lark is imported only when the tables are built (the first run, or a
+missing or damaged cache). The cyclic garbage collector is paused while a graph is built (the
+graph has no cycles).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import accumulate
@@ -30,6 +28,7 @@ from typing import Any
 from autodiff.core.builder import DEFAULT_MAX_NODES, GraphBuilder, Term
 from autodiff.core.errors import (
     ArityError,
+    AutodiffError,
     NameUsageError,
     ParseError,
     Span,
@@ -37,6 +36,8 @@ from autodiff.core.errors import (
 )
 from autodiff.core.graph import Const, Graph, Operand, collector_paused
 from autodiff.core.primitives import CONSTANTS, FUNCTION_NAMES, lookup_function
+from autodiff.grammar import cache, source, tables
+from autodiff.grammar.source import Grammar
 
 _GRAMMAR = Path(__file__).with_name("expr.lark")
 _CONSTANT_LABELS = {"pi": "π", "e": "e"}
@@ -82,12 +83,12 @@ class _Lexer:
 
     Each match is optional ignored text (whitespace) and then one token (the group named after
     its terminal), the end of the text (``_END``), or a character no terminal accepts
-    (``_BAD``). ``_lexer_pattern`` writes the expression from Lark's terminals; ``_Driver`` runs
-    ``pattern`` itself, and ``lex`` is for the tests.
+    (``_BAD``). ``source.read`` writes the expression from the grammar's terminals; ``_Driver``
+    runs ``pattern`` itself, and ``lex`` is for the tests.
     """
 
-    def __init__(self, pattern: str, flags: int) -> None:
-        self.pattern = re.compile(pattern, flags)
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern)
 
     def lex(self, text: str) -> Iterator[tuple[str, str, int, int]]:
         """Each token as (terminal, text, start, end); ``_Unexpected`` at a bad character."""
@@ -101,20 +102,6 @@ class _Lexer:
             yield kind, text[start:end], start, end
 
 
-def _lexer_pattern(conf: Any) -> str:
-    """The one regular expression of ``_Lexer`` from Lark's lexer configuration. Terminals are
-    tried in the order of Lark's own basic lexer (priority, then longest possible match), so
-    ``**`` is POW and not two STARs."""
-    ignored = [t.pattern.to_regexp() for t in conf.terminals if t.name in conf.ignore]
-    tokens = sorted(
-        (t for t in conf.terminals if t.name not in conf.ignore),
-        key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
-    )
-    alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in tokens]
-    skip = f"(?:{'|'.join(ignored)})*" if ignored else ""
-    return f"{skip}(?:{'|'.join(alternatives)}|(?P<_END>\\Z)|(?P<_BAD>(?s:.)))"
-
-
 # A token as the driver shifts it: (text, start, end), the shape of a ``Term``.
 Lexeme = tuple[str, int, int]
 
@@ -125,11 +112,12 @@ class _Callbacks:
 
     Tokens arrive as ``Lexeme`` tuples (text, start, end): ``_Driver`` shifts them. The five
     binary operators are written out rather than sharing a helper: one Python call fewer per
-    node, on the path a 10⁶-node expression takes.
+    node, on the path a 10⁶-node expression takes. One object per ``parse`` call: it holds the
+    graph being built, so it is never shared between calls (or threads).
     """
 
-    def __init__(self) -> None:
-        self.builder = GraphBuilder()
+    def __init__(self, builder: GraphBuilder) -> None:
+        self.builder = builder
         self.names: dict[str, Operand] = {}  # name → its input or constant, in this parse
 
     def add(self, c: list[Term]) -> Term:
@@ -223,128 +211,19 @@ def _unknown_function_message(name: str) -> str:
 
 # --- the parser: tables derived from expr.lark by Lark once, then loaded from JSON -------------
 
-_CACHE_FORMAT = 2  # bump when what is cached changes
+
+# A rule's reduction: a ``_Callbacks`` method, unbound (the driver is shared; each parse passes
+# its own callbacks), on the children it reduced
+Reduce = Callable[["_Callbacks", list[Any]], Any]
 
 
-def _cache_file(grammar: str) -> Path | None:
-    """Where the tables of this grammar are kept (or None). The key is the grammar and the
-    cache format, not Lark's version: the tables are our own plain data, and any Lark derives
-    tables that parse the same language (learning its version would cost an import)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # unset, or relative: the XDG spec says to ignore it
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-        if not os.path.isabs(base):
-            return None  # no home directory: do not write into the working directory
-    # 64 bits of checksums name the file: no cryptographic strength is needed to tell a few
-    # grammars apart, and hashlib would load OpenSSL (~2.5 ms of every start).
-    key = f"{_CACHE_FORMAT}\0{grammar}".encode()
-    return Path(base, "autodiff", f"grammar-{zlib.crc32(key):08x}{zlib.adler32(key):08x}.json")
-
-
-def _build_tables(grammar: str) -> str:
-    """What ``_Driver`` runs, derived from ``grammar`` by Lark, as JSON of plain lists, dicts,
-    strings and integers. The only place Lark is imported.
-
-    - ``pattern``, ``flags``: the lexer's regular expression (``_lexer_pattern``).
-    - ``start``, ``end``: the first state, and the state reached when the start rule is reduced.
-    - ``actions[state][terminal]``: ≥ 0 shift to that state, < 0 reduce by ``rules[~action]``;
-      the end of the text is the terminal ``_END`` (Lark's ``$END``: not a group name).
-    - ``rules[i]``: ``size`` (symbols popped), ``origin`` (the rule reduced to), ``keep`` (the
-      reduction keeps the value: a ``?rule`` with one child), ``callback`` (the ``_Callbacks``
-      method by alias, or null: the value is the list of children, for a rule Lark inlines
-      into its parent) and ``children`` (null: all, in order; else [position, splice] pairs,
-      splice meaning the child's list is inlined, as Lark's ``ChildFilter`` does).
-    - ``gotos[state][rule][terminal]``: the state after reducing to ``rule`` over ``state``
-      with ``terminal`` next, and then by the reductions that keep the value (``_settle``).
-    """
-    from lark import Lark
-    from lark.parse_tree_builder import ExpandSingleChild
-    from lark.parsers.lalr_analysis import Shift
-
-    built = Lark(grammar, parser="lalr", lexer="basic", maybe_placeholders=False)
-    lalr = built.parser.parser.parser  # lark.parsers.lalr_parser._Parser
-    table, lark_callbacks = lalr.parse_table, lalr.callbacks
-    actions: list[dict[str, int]] = [{} for _ in table.states]
-    shifts: list[dict[str, int]] = [{} for _ in table.states]
-    rules: list[dict[str, Any]] = []
-    numbers: dict[Any, int] = {}
-    for state, row in table.states.items():
-        for symbol, (action, arg) in row.items():
-            if action is Shift:
-                (actions if symbol.isupper() else shifts)[state][symbol] = arg
-                continue
-            if arg not in numbers:
-                numbers[arg] = len(rules)
-                rules.append(_rule(arg, lark_callbacks[arg], ExpandSingleChild))
-            actions[state]["_END" if symbol == "$END" else symbol] = ~numbers[arg]
-    end = table.end_states["start"]
-    terminals = [*(t.name for t in built.lexer_conf.terminals), "_END"]
-    gotos = [
-        {
-            name: {t: _settle(actions, rules, shifts, below, to, t, end) for t in terminals}
-            for name, to in row.items()
-        }
-        for below, row in enumerate(shifts)
-    ]
-    tables = {
-        "format": _CACHE_FORMAT,
-        "pattern": _lexer_pattern(built.lexer_conf),
-        "flags": built.lexer_conf.g_regex_flags,
-        "start": table.start_states["start"],
-        "end": end,
-        "actions": actions,
-        "gotos": gotos,
-        "rules": rules,
-    }
-    return json.dumps(tables, separators=(",", ":"))
-
-
-def _rule(rule: Any, lark_callback: Any, expand_single_child: type) -> dict[str, Any]:
-    """One rule as ``_Driver`` reduces it, read off the callback Lark would call."""
-    size = len(rule.expansion)
-    keep = isinstance(lark_callback, expand_single_child)
-    name = rule.alias or rule.origin.name
-    callback = name if isinstance(getattr(_Callbacks, name, None), FunctionType) else None
-    if not keep and callback is None and not name.startswith("_"):
-        raise TypeError(f"no callback for the rule {name!r} of expr.lark")
-    inner = lark_callback.node_builder if keep else lark_callback
-    include = getattr(inner, "to_include", None)  # a ChildFilter: some children are inlined
-    children = None if include is None else [[i, bool(splice)] for i, splice, *_ in include]
-    return {
-        "size": size,
-        "origin": rule.origin.name,
-        "keep": keep and size == 1,
-        "callback": callback,
-        "children": children,
-    }
-
-
-def _settle(
-    actions: list[dict[str, int]],
-    rules: list[dict[str, Any]],
-    gotos: list[dict[str, int]],
-    below: int,
-    state: int,
-    terminal: str,
-    end: int,
-) -> int:
-    """Where the reductions that keep the value lead from ``state`` (over ``below``), with
-    ``terminal`` next: each pops ``state`` only, so ``below`` stays."""
-    while state != end:
-        action = actions[state].get(terminal, 0)
-        if action >= 0 or not rules[~action]["keep"]:
-            return state
-        state = gotos[below][rules[~action]["origin"]]
-    return state
-
-
-def _reducer(callback: Callable[[list[Any]], Any], children: Any) -> Callable[[list[Any]], Any]:
+def _reducer(callback: Reduce, children: Any) -> Reduce:
     """``callback`` on the children the rule keeps, with the lists of inlined rules spliced."""
     if children is None:
         return callback
     picks = [(int(i), bool(splice)) for i, splice in children]
 
-    def reduce(found: list[Any]) -> Any:
+    def reduce(callbacks: _Callbacks, found: list[Any]) -> Any:
         kept: list[Any] = []
         for i, splice in picks:
             if not splice:
@@ -353,18 +232,22 @@ def _reducer(callback: Callable[[list[Any]], Any], children: Any) -> Callable[[l
                 kept += found[i]
             else:  # left recursion: the list grows in place, as Lark's ChildFilter does
                 kept = found[i]
-        return callback(kept)
+        return callback(callbacks, kept)
 
     return reduce
 
 
-def _children(found: list[Any]) -> list[Any]:
+def _children(callbacks: _Callbacks, found: list[Any]) -> list[Any]:
     """The value of a rule Lark inlines into its parent: its children, spliced there."""
     return found
 
 
+class _Broken(Exception):
+    """Tables from the cache failed while driving: they are not what the grammar gives."""
+
+
 class _Driver:
-    """The LALR(1) loop over the tables ``_build_tables`` derives from ``expr.lark``.
+    """The LALR(1) loop over the tables ``tables.derive`` derives from ``expr.lark``.
 
     It runs them as Lark's ``ParserState.feed_token`` would, with the lexer inlined and plain
     integers for actions, calling the ``_Callbacks`` method each rule names. The reductions
@@ -373,26 +256,31 @@ class _Driver:
     them (``x`` is read with one reduction, ``atom: NAME``, not four). An unexpected token,
     end or character raises ``_Unexpected`` with what Lark would report (the same token, the
     same expected terminals); ``_translate`` turns it into a ``ParseError``.
+
+    Immutable once made, so one driver serves every thread: each ``parse`` passes callbacks of
+    its own to the (unbound) reductions. Any other failure of tables that came from the cache raises
+    ``_Broken`` (``parse`` then builds them again), never a wrong graph or an internal error.
     """
 
-    def __init__(self, tables: dict[str, Any], callbacks: _Callbacks) -> None:
-        if tables["format"] != _CACHE_FORMAT:
-            raise ValueError(f"tables of format {tables['format']}, not {_CACHE_FORMAT}")
-        self.lexer = _Lexer(tables["pattern"], tables["flags"])
+    def __init__(self, tables: dict[str, Any], grammar: Grammar, *, cached: bool) -> None:
+        self.lexer = _Lexer(grammar.pattern)
+        self.cached = cached
         self.start: int = tables["start"]
         self.end: int = tables["end"]
         self.actions: list[dict[str, int]] = tables["actions"]
         self.gotos: list[dict[str, dict[str, int]]] = tables["gotos"]
-        if len(self.gotos) != len(self.actions) or not 0 <= self.start < len(self.actions):
-            raise ValueError("the tables do not fit together")
-        # (length of the rule, its callback or None when the reduction keeps the value, name)
-        self.rules: list[tuple[int, Any, str]] = [
+        for rule in tables["rules"]:
+            name = rule["callback"]
+            if name is not None and not isinstance(getattr(_Callbacks, name, None), FunctionType):
+                raise ValueError(f"no callback for the alias {name!r} of expr.lark")
+        # (length of the rule, its reduction or None when the reduction keeps the value, name)
+        self.rules: list[tuple[int, Reduce | None, str]] = [
             (
-                rule["size"],
+                len(rule["expansion"]),
                 None
                 if rule["keep"]
                 else _reducer(
-                    getattr(callbacks, rule["callback"]) if rule["callback"] else _children,
+                    getattr(_Callbacks, rule["callback"]) if rule["callback"] else _children,
                     rule["children"],
                 ),
                 rule["origin"],
@@ -400,8 +288,19 @@ class _Driver:
             for rule in tables["rules"]
         ]
 
-    def parse(self, text: str) -> Any:
-        """The value of the start rule (a ``Term``); ``_Unexpected`` on bad input."""
+    def parse(self, text: str, callbacks: _Callbacks) -> Any:
+        """The value of the start rule (a ``Term``) built by ``callbacks``; ``_Unexpected`` on
+        bad input."""
+        try:
+            return self._parse(text, callbacks)
+        except (_Unexpected, AutodiffError, MemoryError):
+            raise
+        except Exception as error:  # a goto missing, a stack too short: the tables are wrong
+            if self.cached:
+                raise _Broken from error
+            raise
+
+    def _parse(self, text: str, callbacks: _Callbacks) -> Any:
         actions, gotos, rules, end_state = self.actions, self.gotos, self.rules, self.end
         state = self.start
         states = [state]
@@ -422,7 +321,7 @@ class _Driver:
                     children = values[-size:]
                     del values[-size:]
                     del states[-size:]
-                    values.append(callback(children))
+                    values.append(callback(callbacks, children))
                     state = gotos[states[-1]][origin][kind]  # type: ignore[index]
                     states.append(state)
                 if state == end_state:  # only reached on _END: the start rule is reduced
@@ -441,35 +340,30 @@ class _Driver:
         return _Unexpected(kind, start, end, expected)
 
 
-def _load(tables: str, callbacks: _Callbacks) -> _Driver:
-    return _Driver(json.loads(tables), callbacks)
-
-
-def _make_parser(callbacks: _Callbacks, cache: Path | None) -> _Driver:
-    """The parser, from the cached tables when they are there and sound; else built from the
-    grammar (by Lark) and cached. A cache that cannot be read or written is only slower."""
-    if cache is not None:
+def _make_parser(text: str, path: Path | None, *, rebuild: bool = False) -> _Driver:
+    """The parser for the grammar's ``text``: from the tables cached at ``path`` when they are
+    there and verified (and not ``rebuild``); else derived from the grammar (by Lark) and
+    cached. A cache that cannot be read, trusted or written is only slower."""
+    grammar = source.read(text)
+    content = None if path is None or rebuild else cache.read(path)
+    if content is not None:
         try:
-            return _load(cache.read_text(encoding="utf-8"), callbacks)
-        except Exception:  # missing, unreadable or damaged (any way at all): build it again
+            return _Driver(tables.load(content, text, grammar), grammar, cached=True)
+        except Exception:  # damaged or altered, any way at all: build them again
             pass
-    tables = _build_tables(_GRAMMAR.read_text(encoding="utf-8"))
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-            partial.write_text(tables, encoding="utf-8")
-            os.replace(partial, cache)  # atomic: a concurrent reader sees all or nothing
-        except OSError:
-            pass
-    return _load(tables, callbacks)
+    derived = tables.derive(text, grammar)
+    if path is not None:
+        cache.write(path, tables.dump(derived, text))
+    return _Driver(derived, grammar, cached=False)
 
 
-@lru_cache(maxsize=1)
-def _parser() -> tuple[_Driver, _Callbacks]:
-    callbacks = _Callbacks()
-    grammar = _GRAMMAR.read_text(encoding="utf-8")
-    return _make_parser(callbacks, _cache_file(grammar)), callbacks
+@lru_cache(maxsize=2)
+def _parser(rebuild: bool = False) -> _Driver:
+    """The driver of the process (immutable: every thread may use it at once), from the cache;
+    or, with ``rebuild``, from the grammar, rewriting the cache (after the cached tables broke)."""
+    text = _GRAMMAR.read_text(encoding="utf-8")
+    path = cache.cache_file(text, tables.FORMAT)
+    return _make_parser(text, path, rebuild=rebuild)
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -531,9 +425,16 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
     sources = (texts,) if isinstance(texts, str) else tuple(texts)
     if not sources:
         raise ParseError("no expression given")
-    parser, callbacks = _parser()
-    callbacks.builder = builder = GraphBuilder(max_nodes=max_nodes)
-    callbacks.names = {}
+    try:
+        return _parse(_parser(), sources, max_nodes)
+    except _Broken:  # the cached tables passed the checks and still failed: build them again
+        _parser.cache_clear()
+        return _parse(_parser(rebuild=True), sources, max_nodes)
+
+
+def _parse(parser: _Driver, sources: tuple[str, ...], max_nodes: int) -> Graph:
+    builder = GraphBuilder(max_nodes=max_nodes)
+    callbacks = _Callbacks(builder)  # this call's own: nothing it builds is shared or kept
     outputs: list[Operand] = []
     with collector_paused():  # the graph is acyclic: collecting while it grows only costs time
         for expr, text in enumerate(sources):
@@ -542,7 +443,7 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
                 raise ParseError("the expression is empty", span=Span(0, 1, expr))
             _check_brackets(text, expr)
             try:
-                outputs.append(parser.parse(text)[0])
+                outputs.append(parser.parse(text, callbacks)[0])
             except _Unexpected as error:
                 raise _translate(error, text, expr) from None
         return builder.finish(outputs, sources)

@@ -6,10 +6,7 @@ expressions, and the inputs fuzzing found (Unicode digits and spaces, huge token
 from __future__ import annotations
 
 import gc
-import json
-import os
-import subprocess
-import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,7 +16,9 @@ from hypothesis import strategies as st
 from lark import Lark, UnexpectedCharacters, UnexpectedToken
 from strategies import SETTINGS, expressions
 
+import autodiff
 import autodiff.grammar.build as build
+from autodiff.core.builder import GraphBuilder
 from autodiff.core.errors import (
     AutodiffError,
     LimitError,
@@ -36,7 +35,7 @@ GRAMMAR = Path(build.__file__).with_name("expr.lark").read_text(encoding="utf-8"
 # --- the lexer: the same tokens as Lark's basic lexer on the same grammar ----------------------
 
 _lark_lexer = Lark(GRAMMAR, parser="lalr", lexer="basic")
-_our_lexer = build._make_parser(build._Callbacks(), None).lexer  # tables from this Lark
+_our_lexer = build._make_parser(GRAMMAR, None).lexer  # from the grammar's text
 
 _PIECES = [*"0123456789.eE+-*/^(),xy_z ", "**", "1e5", ".5", "2.5E-3", "sin", "\t", "\n", "\r"]
 _STRANGE = ["$", ";", "٣", "１", "\u2003", "\u00a0", "é", "\x00", "\f"]
@@ -85,7 +84,7 @@ def test_long_runs_of_whitespace_take_no_quadratic_time(text: str) -> None:
 # --- the driver: the tables Lark derives, run by our loop, stop where Lark's parser stops ----
 
 _lark_parser = Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
-_our_parser = build._make_parser(build._Callbacks(), None)  # callbacks of its own
+_our_parser = build._make_parser(GRAMMAR, None)  # tables from this Lark
 _GRAMMAR_SOUP = [*_PIECES, "x", "y", "2", "(", ")", "+", "-", "*", ",", "x(", "f(", "   ", "$"]
 
 
@@ -105,7 +104,7 @@ def _stop(parse: Callable[[str], object], text: str) -> tuple[object, ...] | Non
 def _our_stop(text: str) -> tuple[object, ...] | None:
     """The same for our driver, which raises ``_Unexpected`` (``_END`` is Lark's ``$END``)."""
     try:
-        _our_parser.parse(text)
+        _our_parser.parse(text, _callbacks())
     except build._Unexpected as error:
         if error.kind == "_BAD":
             return ("character", error.start)
@@ -134,86 +133,15 @@ def test_the_driver_stops_where_lark_s_parser_stops(pieces: list[str]) -> None:
     assert ours == _stop(_lark_parser.parse, text)
 
 
+def _callbacks() -> build._Callbacks:
+    return build._Callbacks(GraphBuilder())
+
+
 def test_the_driver_returns_the_start_rule_s_term() -> None:
-    callbacks = build._Callbacks()
-    driver = build._make_parser(callbacks, None)
-    assert driver.parse(" -(x) ") == (1, 1, 5)  # neg of input 0, spanning "-(x)"
-    assert driver.parse("atan2(x, 2^y)") == (4, 0, 13)
-
-
-# --- the tables: built once by Lark, kept as JSON, loaded without Lark --------------------------
-
-
-def test_the_tables_are_plain_data_with_a_callback_per_alias() -> None:
-    tables = json.loads(build._build_tables(GRAMMAR))
-    assert tables["format"] == build._CACHE_FORMAT
-    assert len(tables["actions"]) == len(tables["gotos"])
-    callbacks = {rule["callback"] for rule in tables["rules"]} - {None}
-    aliases = {"add", "sub", "mul", "div", "pow", "neg", "pos", "number", "name", "call", "group"}
-    assert callbacks == aliases
-    for rule in tables["rules"]:  # a rule without a callback is one Lark inlines (the arguments)
-        assert rule["keep"] or rule["callback"] or rule["origin"].startswith("_")
-
-
-def _modules_after_parse(cache_home: Path) -> set[str]:
-    probe = "import sys\nfrom autodiff.grammar.build import parse\nparse('x+1')\n"
-    probe += "print(' '.join(sys.modules))"
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
-    )
-    return set(done.stdout.split())
-
-
-def test_lark_is_imported_only_to_build_the_tables(tmp_path: Path) -> None:
-    assert "lark" in _modules_after_parse(tmp_path)  # the first run builds and caches them
-    assert list((tmp_path / "autodiff").glob("grammar-*.json"))
-    assert "lark" not in _modules_after_parse(tmp_path)
-
-
-def test_the_parser_is_cached_and_a_bad_cache_is_rebuilt(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cache = tmp_path / "autodiff" / "grammar.json"
-    build._make_parser(build._Callbacks(), cache)
-    assert cache.is_file() and not list(cache.parent.glob("*.tmp"))
-    tables = cache.read_text(encoding="utf-8")
-
-    def not_again(grammar: str) -> str:
-        raise AssertionError("rebuilt although the cache was there")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(build, "_build_tables", not_again)
-        callbacks = build._Callbacks()
-        parser = build._make_parser(callbacks, cache)
-        assert parser.parse("x*y + 2")[0] == 3  # x, y, then the product (ids before numbering)
-    stale = tables.replace(f'"format":{build._CACHE_FORMAT},', '"format":1,', 1)
-    assert stale != tables
-    wrong = ("", "{", tables[: len(tables) // 2], '{"data": {}, "memo": {}}', "[1]", stale)
-    assert '"callback":"add"' in tables
-    for damaged in (*wrong, tables.replace('"callback":"add"', '"callback":"nothing"')):
-        cache.write_text(damaged, encoding="utf-8")
-        assert build._make_parser(build._Callbacks(), cache).parse("x*y + 2")[0] == 3
-        rebuilt = cache.read_text(encoding="utf-8")  # Lark may number the states otherwise
-        assert build._load(rebuilt, build._Callbacks()).parse("x*y + 2")[0] == 3
-
-
-def test_an_unwritable_cache_is_only_slower(tmp_path: Path) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    callbacks = build._Callbacks()
-    parser = build._make_parser(callbacks, blocker / "autodiff" / "grammar.json")
-    assert parser.parse("sin(x)")[0] == 1
-
-
-def test_the_cache_follows_xdg_and_keys_on_the_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
-    path = build._cache_file(GRAMMAR)
-    assert path is not None and path.parent == Path("/somewhere/autodiff")
-    assert build._cache_file(GRAMMAR + " ") != path
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative")  # ignored, as the XDG spec says
-    monkeypatch.setenv("HOME", "/home/someone")
-    assert build._cache_file(GRAMMAR) == Path("/home/someone/.cache/autodiff", path.name)
+    callbacks = _callbacks()
+    driver = build._make_parser(GRAMMAR, None)
+    assert driver.parse(" -(x) ", callbacks) == (1, 1, 5)  # neg of input 0, spanning "-(x)"
+    assert driver.parse("atan2(x, 2^y)", callbacks) == (4, 0, 13)
 
 
 def test_the_collector_is_back_on_after_a_parse_and_after_an_error() -> None:
@@ -229,6 +157,45 @@ def test_the_collector_is_back_on_after_a_parse_and_after_an_error() -> None:
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+# --- threads: the driver is shared, what a parse builds is not --------------------------------
+
+_THREADS = 8
+
+
+def _worker_texts(worker: int) -> list[str]:
+    """Different expressions per thread, so a graph built from another thread's text shows."""
+    return [f"x{worker} * sin(y + {i}) - log(z{i % 3}) / (1 + x{worker}^2)" for i in range(50)]
+
+
+def test_parse_from_several_threads_builds_every_graph_right() -> None:
+    """``autodiff.parse`` (the library's, and the one the CLI calls) from 8 threads at once."""
+    expected = {worker: [parse(t) for t in _worker_texts(worker)] for worker in range(_THREADS)}
+    found: dict[int, list[object]] = {}
+    errors: list[BaseException] = []
+    everyone_ready = threading.Barrier(_THREADS)
+
+    def work(worker: int) -> None:
+        everyone_ready.wait()  # all threads parse at once
+        try:
+            found[worker] = [autodiff.parse(t) for t in _worker_texts(worker)]
+        except BaseException as error:  # any error at all is a failure, reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert found == expected
+
+
+def test_no_builder_outlives_its_parse() -> None:
+    parse("x * y + sin(x)")
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, GraphBuilder)]
 
 
 # --- the numbering rule, which finish() gets by a stable sort on the level alone --------------
