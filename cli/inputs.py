@@ -7,9 +7,9 @@ import io
 import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from autodiff.core.errors import InputError, PointError
@@ -21,15 +21,23 @@ class SourceError(InputError):
     """An expression file or points file that cannot be read."""
 
 
-def _read(path: str, what: str) -> str:
-    if path == STDIN:
-        return sys.stdin.read()
+READ_BLOCK = 1 << 20  # characters read at a time, so that a progress bar can follow
+
+
+def _read(path: str, what: str, on_read: Callable[[int], object] | None = None) -> str:
+    """The text of a file or of stdin; ``on_read`` is told the size of each block read."""
+    blocks = []
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with nullcontext(sys.stdin) if path == STDIN else open(path, encoding="utf-8") as stream:
+            while block := stream.read(READ_BLOCK):
+                blocks.append(block)
+                if on_read is not None:
+                    on_read(len(block))
     except OSError as error:
         raise SourceError(f"cannot read the {what} {path}: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise SourceError(f"the {what} {path} is not UTF-8 text") from None
+    return "".join(blocks)
 
 
 def expression_lines(text: str) -> list[str]:
@@ -109,9 +117,10 @@ def _numeric_body(delimiter: str) -> re.Pattern[str]:
     return re.compile(rf"[0-9.eE+\- {re.escape(delimiter)}\r\n]*")
 
 
-def read_points(path: str) -> Points:
-    """A CSV (or TSV, by its header) with a header row naming the variables."""
-    text = _read(path, "points file").removeprefix(BOM)
+def read_points(path: str, on_read: Callable[[int], object] | None = None) -> Points:
+    """A CSV (or TSV, by its header) with a header row naming the variables; ``on_read`` is
+    told the size of each block read (the progress bar's reading stage)."""
+    text = _read(path, "points file", on_read).removeprefix(BOM)
     first, _, body = text.partition("\n")
     delimiter = "\t" if "\t" in first else ","
     return _fast_points(first, body, delimiter) or _slow_points(path, text, delimiter)
