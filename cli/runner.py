@@ -233,12 +233,13 @@ def _numpy_or_fail() -> None:
 
 class BatchProgress:
     """A Rich progress bar on stderr for a long batch, only when stderr is a terminal: one
-    task per stage (reading the points, sweeping, writing), each advanced as its work is done.
-    ``stage``/``advance``/``close`` are all ``run_batch`` calls, so tests can record them."""
+    task per stage (reading the points, sweeping, writing), each advanced as its work is done
+    (sweeping and writing take turns, chunk by chunk). ``stage``, ``advance`` and ``close`` are
+    all ``run_batch`` calls, so tests can record them."""
 
     def __init__(self, job: Job, shown: bool) -> None:
         self.bar: Any = None
-        self.task: Any = None
+        self.tasks: dict[str, Any] = {}
         if shown and sys.stderr.isatty() and not job.quiet:
             from rich.console import Console
             from rich.progress import Progress
@@ -248,13 +249,11 @@ class BatchProgress:
 
     def stage(self, name: str, total: int | None) -> None:
         if self.bar is not None:
-            if self.task is not None:  # the last stage is done, whatever its count said
-                self.bar.update(self.task, completed=self.bar.tasks[-1].total)
-            self.task = self.bar.add_task(name, total=total)
+            self.tasks[name] = self.bar.add_task(name, total=total)
 
-    def advance(self, n: int) -> None:
-        if self.bar is not None and self.task is not None:
-            self.bar.advance(self.task, n)
+    def advance(self, name: str, n: int) -> None:
+        if self.bar is not None and name in self.tasks:
+            self.bar.advance(self.tasks[name], n)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -296,7 +295,7 @@ def run_batch(
         progress = BatchProgress(job, shown=size is not None and size > BAR_BYTES)
     try:
         progress.stage("reading points", size)
-        points = read_points(path, progress.advance)
+        points = read_points(path, lambda n: progress.advance("reading points", n))
         used = [name for name in points.names if name in graph.input_names]
         if not used:
             uses = ", ".join(graph.input_names) or "no variables"
@@ -324,7 +323,7 @@ def run_batch(
             chunk_size,
             progress,
         )
-        _write_batch(job, graph, chunks, progress)
+        _write_batch(job, graph, chunks, progress, len(points))
     finally:
         progress.close()
     for message in row_warnings[:MAX_ROW_WARNINGS]:
@@ -369,7 +368,7 @@ def _sweep(
                 failures.setdefault(line, (f"{message} (--strict)", 1))
             else:
                 row_warnings.append(message)
-        progress.advance(len(lines[start : start + chunk_size]))
+        progress.advance("sweeping", len(lines[start : start + chunk_size]))
         # Failures up to the next chunk's first line (unreadable rows included) are known now.
         end = start + chunk_size
         upper = int(lines[end]) if end < len(lines) else None
@@ -388,18 +387,18 @@ def _sweep(
             return
 
 
-def _write_batch(job: Job, graph: Any, chunks: Iterator[Any], progress: Any) -> None:
+def _write_batch(job: Job, graph: Any, chunks: Iterator[Any], progress: Any, total: int) -> None:
     """The kept rows in the chosen format, each chunk as it is swept."""
     from . import batch_writers
 
     def written(n: int) -> None:
-        progress.advance(n)
+        progress.advance("writing", n)
 
     def rows() -> Iterator[Any]:  # the writing stage starts with the first chunk's rows
         first = True
         for chunk in chunks:
             if first:
-                progress.stage("writing", None)
+                progress.stage("writing", total)
                 first = False
             yield chunk
 

@@ -26,10 +26,10 @@ class Recorder:
         self.events: list[tuple[str, int | None]] = []
 
     def stage(self, name: str, total: int | None) -> None:
-        self.events.append((name, total))
+        self.events.append((f"start {name}", total))
 
-    def advance(self, n: int) -> None:
-        self.events.append(("+", n))
+    def advance(self, name: str, n: int) -> None:
+        self.events.append((name, n))
 
     def close(self) -> None:
         self.events.append(("closed", None))
@@ -78,16 +78,16 @@ def test_each_chunk_is_written_before_the_next_is_swept(
     code, out, _, events = batch(path, "jsonl", "stop", 2, capsys)
     assert code == 0 and len(out.splitlines()) == 5
     assert events == [
+        ("start reading points", path.stat().st_size),
         ("reading points", path.stat().st_size),
-        ("+", path.stat().st_size),
-        ("sweeping", 5),
-        ("+", 2),  # swept 2 points
-        ("writing", None),
-        ("+", 2),  # wrote them
-        ("+", 2),
-        ("+", 2),
-        ("+", 1),
-        ("+", 1),
+        ("start sweeping", 5),
+        ("sweeping", 2),
+        ("start writing", 5),
+        ("writing", 2),
+        ("sweeping", 2),
+        ("writing", 2),
+        ("sweeping", 1),
+        ("writing", 1),
         ("closed", None),
     ]
 
