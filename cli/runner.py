@@ -371,9 +371,10 @@ def _sweep(
         progress.advance("sweeping", len(lines[start : start + chunk_size]))
         # Failures up to the next chunk's first line (unreadable rows included) are known now.
         end = start + chunk_size
-        upper = int(lines[end]) if end < len(lines) else None
-        known = [line for line in failures if upper is None or line < upper]
-        stop_at = min(known) if known and job.on_error == "stop" else None
+        stop_at = None
+        if job.on_error == "stop":
+            upper = int(lines[end]) if end < len(lines) else None
+            stop_at = min((f for f in failures if upper is None or f < upper), default=None)
         here = lines[start:end]
         keep = ~np.isin(here, list(failures))
         if stop_at is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any, TextIO
 
@@ -25,13 +25,6 @@ def _format(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
-
-
-def write_columns(header: Sequence[str], columns: Sequence[Sequence[float]], delimiter: str) -> str:
-    """Many rows of floats, fast: one ``repr`` per number and no per-cell quoting."""
-    head = write(header, [], delimiter)
-    texts = [list(map(repr, column)) for column in columns]
-    return "\n".join([head, *map(delimiter.join, zip(*texts))])
 
 
 def write(header: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str) -> str:
@@ -93,7 +86,7 @@ def write_result(
     _write_row(out, map(_format, iter_record(command, result)), delimiter)
 
 
-def _quoted(delimiter: str) -> Any:
+def _quoted(delimiter: str) -> Callable[[str], str]:
     """A cell as ``csv.writer`` writes it (quoted only when it must be)."""
     special = (delimiter, '"', "\n", "\r")
 
