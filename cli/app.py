@@ -512,7 +512,7 @@ def hessian(
     names = _wrt(wrt)
 
     def compute(graph: Any, point: dict[str, float]) -> Any:
-        return hessian_of(graph, point, names)
+        return hessian_of(graph, point, names, record=job.options.trace)
 
     _run_job(job, output, compute, lambda graph: {"wrt": names})
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from autodiff.core.errors import InputError, PointError
@@ -20,14 +21,23 @@ class SourceError(InputError):
     """An expression file or points file that cannot be read."""
 
 
-def _read(path: str, what: str) -> str:
+READ_BLOCK = 1 << 20  # bytes read at a time, so that a progress bar can follow
+
+
+def _read(path: str, what: str, on_read: Callable[[int], object] | None = None) -> str:
     """The text of a file or of stdin, decoded the same way: UTF-8, a leading byte-order mark
-    (which spreadsheets write) ignored."""
+    (which spreadsheets write) ignored. ``on_read`` is told the size of each block read."""
     source = "standard input" if path == STDIN else f"the {what} {path}"
+    blocks = []
     try:
-        data = _stdin_bytes() if path == STDIN else Path(path).read_bytes()
+        with nullcontext(_stdin_bytes()) if path == STDIN else open(path, "rb") as stream:
+            while block := stream.read(READ_BLOCK):
+                blocks.append(block)
+                if on_read is not None:
+                    on_read(len(block))
     except OSError as error:
         raise SourceError(f"cannot read {source}: {error.strerror or error}") from None
+    data = b"".join(blocks)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -37,15 +47,15 @@ def _read(path: str, what: str) -> str:
         ) from None
 
 
-def _stdin_bytes() -> bytes:
-    """Standard input's bytes; a closed stdin (``<&-``) is bad input, not a crash."""
+def _stdin_bytes() -> Any:
+    """Standard input as a stream of bytes; a closed stdin (``<&-``) is bad input, not a crash."""
     stream = sys.stdin
     if stream is None:
         raise SourceError("standard input is closed, so - has nothing to read")
     buffer = getattr(stream, "buffer", None)
     if buffer is None:  # a text stream without bytes underneath (a notebook's, a test's)
-        return stream.read().encode("utf-8", "surrogateescape")
-    return buffer.read()
+        return io.BytesIO(stream.read().encode("utf-8", "surrogateescape"))
+    return buffer
 
 
 def expression_lines(text: str) -> list[str]:
@@ -97,19 +107,37 @@ class Points:
         return {name: np.asarray(values, dtype=float) for name, values in self.columns.items()}
 
 
+# A points cell is a decimal number as the grammar writes one, with an optional sign and spaces
+# around it: the numbers --at takes without arithmetic. ``_cell`` (the row-by-row reader) accepts
+# exactly these. The NumPy reader is given only bodies made of the characters such numbers use
+# (no ``#``, which NumPy reads as a comment, no ``_``, ``x``, ``nan`` or ``inf``); over those
+# characters NumPy's float syntax is this one (tests check both readers on the same cells), so a
+# cell reads the same on either path.
+_CELL = re.compile(r" *[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)? *")
+MAX_CELL = 128 * 1024  # characters in one cell: the limit of Python's csv module
+
+
 def _cell(text: str, name: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"the value of {name} is not a number: {text.strip()!r}") from None
+    if not _CELL.fullmatch(text):
+        shown = text.strip() if len(text) <= 40 else text.strip()[:40] + "…"
+        if shown.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise ValueError(f"the value of {name} must be a finite number, not {shown!r}")
+        raise ValueError(f"the value of {name} is not a number: {shown!r}")
+    value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"the value of {name} must be a finite number, not {text.strip()!r}")
     return value
 
 
-def read_points(path: str) -> Points:
-    """A CSV (or TSV, by its header) with a header row naming the variables."""
-    text = _read(path, "points file")
+def _numeric_body(delimiter: str) -> re.Pattern[str]:
+    """Text made only of the characters of numbers, spaces, ``delimiter`` and line ends."""
+    return re.compile(rf"[0-9.eE+\- {re.escape(delimiter)}\r\n]*")
+
+
+def read_points(path: str, on_read: Callable[[int], object] | None = None) -> Points:
+    """A CSV (or TSV, by its header) with a header row naming the variables; ``on_read`` is
+    told the size of each block read (the progress bar's reading stage)."""
+    text = _read(path, "points file", on_read)
     first, _, body = text.partition("\n")
     delimiter = "\t" if "\t" in first else ","
     return _fast_points(first, body, delimiter) or _slow_points(path, text, delimiter)
@@ -126,11 +154,15 @@ def _header(path: str, header: list[str] | None) -> list[str]:
 
 
 def _fast_points(first: str, body: str, delimiter: str) -> Points | None:
-    """NumPy's parser for the common case: plain numbers, no blank or bad lines (else None)."""
+    """NumPy's parser for the common case: only cells ``_cell`` accepts (else None)."""
     names = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter), [])]
-    lines = body.rstrip("\n").split("\n") if body.strip() else []
-    if not names or len(set(names)) != len(names) or any(not line.strip() for line in lines):
+    if not names or len(set(names)) != len(names) or any(len(n) > MAX_CELL for n in names):
         return None
+    lines = body.rstrip("\n").split("\n") if body.strip() else []
+    if any(not line.strip() for line in lines) or not _numeric_body(delimiter).fullmatch(body):
+        return None  # a blank line or a cell that is not a plain number: the slow path names it
+    if not lines:  # a header alone: no points (and no NumPy warning about empty input)
+        return Points(names, {name: [] for name in names}, [], {})
     try:
         import numpy as np
 
@@ -145,24 +177,50 @@ def _fast_points(first: str, body: str, delimiter: str) -> Points | None:
 
 def _slow_points(path: str, text: str, delimiter: str) -> Points:
     """Row by row, so that every bad row is named with its line."""
+    where = "standard input" if path == STDIN else path
+    _check_cell_sizes(where, text, delimiter)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    names = _header(path, next(reader, None))
-    columns: dict[str, list[float]] = {name: [] for name in names}
-    lines: list[int] = []
-    bad: dict[int, str] = {}
-    for row in reader:
-        line = reader.line_num
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(names):
-            bad[line] = f"{len(row)} values for {len(names)} columns"
-            continue
-        try:
-            values = [_cell(cell, name) for cell, name in zip(row, names)]
-        except ValueError as error:
-            bad[line] = str(error)
-            continue
-        for name, value in zip(names, values):
-            columns[name].append(value)
-        lines.append(line)
+    try:
+        names = _header(path, next(reader, None))
+        columns: dict[str, list[float]] = {name: [] for name in names}
+        lines: list[int] = []
+        bad: dict[int, str] = {}
+        for row in reader:
+            line = reader.line_num
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(names):
+                bad[line] = f"{len(row)} values for {len(names)} columns"
+                continue
+            try:
+                values = [_cell(cell, name) for cell, name in zip(row, names)]
+            except ValueError as error:
+                bad[line] = str(error)
+                continue
+            for name, value in zip(names, values):
+                columns[name].append(value)
+            lines.append(line)
+    except csv.Error as error:  # e.g. a NUL character: the file is not a table
+        raise PointError(f"line {reader.line_num} of {where}: {error}") from None
     return Points(names, columns, lines, bad)
+
+
+def _check_cell_sizes(where: str, text: str, delimiter: str) -> None:
+    """Refuse a cell longer than ``MAX_CELL`` characters, naming its line and column."""
+    if len(text) <= MAX_CELL:
+        return
+    header = next(csv.reader([text.partition("\n")[0][: MAX_CELL + 1]], delimiter=delimiter), [])
+    start, number = 0, 1
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if end - start > MAX_CELL:
+            for column, cell in enumerate(text[start:end].split(delimiter)):
+                if len(cell) > MAX_CELL:
+                    name = header[column].strip() if number > 1 and column < len(header) else ""
+                    what = f"column {name}" if name else f"column {column + 1}"
+                    raise PointError(
+                        f"line {number} of {where}, {what}: a value longer than "
+                        f"{MAX_CELL:,} characters is not a number"
+                    )
+        start, number = end + 1, number + 1

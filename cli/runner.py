@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -142,16 +142,18 @@ def render(job: Job, result: Any) -> None:
     if job.fmt in ("json", "jsonl"):
         from .render import json as to_json
 
-        document = to_json.document(job.command, result, options)
+        # Written piece by piece: a trace of 300k nodes is never one string or one list.
+        document = to_json.lazy_document(job.command, result, options)
         if not options.trace:
             for key in ("trace", "adjoint_steps", "passes"):
                 document.pop(key, None)
-        emit(to_json.dump(document, compact=job.fmt == "jsonl"))
+        to_json.write_document(document, sys.stdout, compact=job.fmt == "jsonl")
+        sys.stdout.write("\n")
     elif job.fmt in ("csv", "tsv"):
         from .render import delimited
 
         delimiter = "," if job.fmt == "csv" else "\t"
-        emit(delimited.render(job.command, result, options, delimiter, options.trace))
+        delimited.write_result(sys.stdout, job.command, result, options, delimiter, options.trace)
     else:
         from .render.sections import build, limit_rows
 
@@ -238,105 +240,216 @@ def _numpy_or_fail() -> None:
         ) from None
 
 
-class _Progress:
-    """A Rich progress bar on stderr, only when stderr is a terminal and the batch is long."""
+class BatchProgress:
+    """A Rich progress bar on stderr for a long batch, only when stderr is a terminal: one
+    task per stage (reading the points, sweeping, writing), each advanced as its work is done
+    (sweeping and writing take turns, chunk by chunk). ``stage``, ``advance`` and ``close`` are
+    all ``run_batch`` calls, so tests can record them."""
 
-    def __init__(self, total: int, job: Job) -> None:
+    def __init__(self, job: Job, shown: bool) -> None:
         self.bar: Any = None
-        if total > CHUNK and sys.stderr.isatty() and not job.quiet:
+        self.tasks: dict[str, Any] = {}
+        if shown and sys.stderr.isatty() and not job.quiet:
             from rich.console import Console
             from rich.progress import Progress
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task("points", total=total)
             self.bar.start()
 
-    def advance(self, n: int) -> None:
+    def stage(self, name: str, total: int | None) -> None:
         if self.bar is not None:
-            self.bar.advance(self.task, n)
+            self.tasks[name] = self.bar.add_task(name, total=total)
+
+    def advance(self, name: str, n: int) -> None:
+        if self.bar is not None and name in self.tasks:
+            self.bar.advance(self.tasks[name], n)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
 
 
-def run_batch(job: Job, graph: Any, at: dict[str, float], kwargs: dict[str, Any]) -> None:
-    """Every row of ``--points``, vectorised in chunks; rows out in the order they came in."""
+BAR_BYTES = 4_000_000  # a points file this large (about 100,000 rows) shows a progress bar
+
+
+def _size(path: str) -> int | None:
+    """The points file's size, or None for standard input (or a file that cannot be read)."""
+    if path == "-":
+        return None
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
+def run_batch(
+    job: Job,
+    graph: Any,
+    at: dict[str, float],
+    kwargs: dict[str, Any],
+    *,
+    chunk_size: int = CHUNK,
+    progress: Any = None,
+) -> None:
+    """Every row of ``--points``, vectorised in chunks; rows out in the order they came in,
+    each chunk written before the next is swept (machine formats keep no rows)."""
     _numpy_or_fail()
     if job.fmt not in BATCH_FORMATS:
         raise UsageError(f"--points writes {', '.join(BATCH_FORMATS)}, not {job.fmt}")
-    import numpy as np
-
-    from autodiff.core.vectorized import evaluate_batch
-
     from .inputs import read_points
 
-    points = read_points(job.points or "-")
-    used = [name for name in points.names if name in graph.input_names]
-    if not used:
-        uses = ", ".join(graph.input_names) or "no variables"
-        raise UsageError(
-            f"the points name none of the variables of the expression (it uses {uses})"
-        )
-    unknown = [name for name in points.names if name not in graph.input_names]
-    for name in unknown:
-        warn(job, f"the points column {name} is not a variable of the expression: ignored")
-    where = "standard input" if job.points in (None, "-") else job.points
-    failures: dict[int, tuple[str, int]] = {
-        line: (f"line {line} of {where}: {why}", 2) for line, why in points.bad.items()
-    }
-    arrays = points.arrays()
-    columns: list[str] = []
-    blocks: list[list[Any]] = []
-    row_warnings: list[str] = []
-    progress = _Progress(len(points), job)
+    path = job.points or "-"
+    size = _size(path)
+    if progress is None:
+        progress = BatchProgress(job, shown=size is not None and size > BAR_BYTES)
     try:
-        for start in range(0, max(len(points), 1), CHUNK):
-            chunk = {name: arrays[name][start : start + CHUNK] for name in used}
-            result = evaluate_batch(job.command, graph, chunk, at, **kwargs)
-            columns = result.columns
-            blocks.append(result.arrays)
-            for row, error in result.errors.items():
-                line = points.lines[start + row]
-                failures[line] = (f"line {line} of {where}: {error.message}", exit_code(error))
-            for row, diagnostics in result.warnings.items():
-                line = points.lines[start + row]
-                message = f"line {line} of {where}: {diagnostics[0].message}"
-                if job.strict:
-                    failures.setdefault(line, (f"{message} (--strict)", 1))
-                else:
-                    row_warnings.append(message)
-            progress.advance(len(next(iter(chunk.values()))))
+        progress.stage("reading points", size)
+        points = read_points(path, lambda n: progress.advance("reading points", n))
+        used = [name for name in points.names if name in graph.input_names]
+        if not used:
+            uses = ", ".join(graph.input_names) or "no variables"
+            raise UsageError(
+                f"the points name none of the variables of the expression (it uses {uses})"
+            )
+        unknown = [name for name in points.names if name not in graph.input_names]
+        for name in unknown:
+            warn(job, f"the points column {name} is not a variable of the expression: ignored")
+        where = "standard input" if job.points in (None, "-") else job.points
+        failures: dict[int, tuple[str, int]] = {
+            line: (f"line {line} of {where}: {why}", 2) for line, why in points.bad.items()
+        }
+        row_warnings: list[str] = []
+        chunks = _sweep(
+            job,
+            graph,
+            at,
+            kwargs,
+            points,
+            used,
+            where,
+            failures,
+            row_warnings,
+            chunk_size,
+            progress,
+        )
+        _write_batch(job, graph, chunks, progress, len(points))
     finally:
         progress.close()
-    data = [np.concatenate([block[j] for block in blocks]) for j in range(len(columns))]
     for message in row_warnings[:MAX_ROW_WARNINGS]:
         warn(job, message)
     if len(row_warnings) > MAX_ROW_WARNINGS:
         warn(job, f"… and {len(row_warnings) - MAX_ROW_WARNINGS:,} more points with warnings")
-    _write_batch(job, graph, columns, data, np.asarray(points.lines, dtype=int), failures)
+    _report_failures(job, failures)
 
 
-def _write_batch(
+def _sweep(
     job: Job,
     graph: Any,
-    columns: list[str],
-    data: list[Any],
-    lines: Any,
+    at: dict[str, float],
+    kwargs: dict[str, Any],
+    points: Any,
+    used: list[str],
+    where: str,
     failures: dict[int, tuple[str, int]],
-) -> None:
-    """The good rows in file order; at the first failure stop (or skip it and go on)."""
+    row_warnings: list[str],
+    chunk_size: int,
+    progress: Any,
+) -> Iterator[tuple[list[str], list[list[float]], list[int]]]:
+    """The kept rows of each chunk (columns, one list per column, lines), swept when asked
+    for; with ``--on-error stop`` the last chunk ends before the first failure in the file."""
     import numpy as np
 
-    stop_at = min(failures) if failures and job.on_error == "stop" else None
-    keep = ~np.isin(lines, list(failures))
-    if stop_at is not None:
-        keep &= lines < stop_at
-    _emit_rows(
-        job, graph, columns, [column[keep].tolist() for column in data], lines[keep].tolist()
-    )
-    if stop_at is not None:
-        message, code = failures[stop_at]
+    from autodiff.core.vectorized import evaluate_batch
+
+    arrays = points.arrays()
+    lines = np.asarray(points.lines, dtype=int)
+    progress.stage("sweeping", len(points))
+    for start in range(0, max(len(points), 1), chunk_size):
+        chunk = {name: arrays[name][start : start + chunk_size] for name in used}
+        result = evaluate_batch(job.command, graph, chunk, at, **kwargs)
+        for row, error in result.errors.items():
+            line = points.lines[start + row]
+            failures[line] = (f"line {line} of {where}: {error.message}", exit_code(error))
+        for row, diagnostics in result.warnings.items():
+            line = points.lines[start + row]
+            message = f"line {line} of {where}: {diagnostics[0].message}"
+            if job.strict:
+                failures.setdefault(line, (f"{message} (--strict)", 1))
+            else:
+                row_warnings.append(message)
+        progress.advance("sweeping", len(lines[start : start + chunk_size]))
+        # Failures up to the next chunk's first line (unreadable rows included) are known now.
+        end = start + chunk_size
+        stop_at = None
+        if job.on_error == "stop":
+            upper = int(lines[end]) if end < len(lines) else None
+            stop_at = min((f for f in failures if upper is None or f < upper), default=None)
+        here = lines[start:end]
+        keep = ~np.isin(here, list(failures))
+        if stop_at is not None:
+            keep &= here < stop_at
+        yield (
+            result.columns,
+            [column[keep].tolist() for column in result.arrays],
+            here[keep].tolist(),
+        )
+        if stop_at is not None:
+            return
+
+
+def _write_batch(job: Job, graph: Any, chunks: Iterator[Any], progress: Any, total: int) -> None:
+    """The kept rows in the chosen format, each chunk as it is swept."""
+    from . import batch_writers
+
+    def written(n: int) -> None:
+        progress.advance("writing", n)
+
+    def rows() -> Iterator[Any]:  # the writing stage starts with the first chunk's rows
+        first = True
+        for chunk in chunks:
+            if first:
+                progress.stage("writing", total)
+                first = False
+            yield chunk
+
+    fmt = job.fmt
+    if fmt in ("csv", "tsv"):
+        batch_writers.write_delimited(rows(), sys.stdout, "," if fmt == "csv" else "\t", written)
+    elif fmt == "jsonl":
+        batch_writers.write_json_lines(rows(), sys.stdout, written)
+    elif fmt == "json":
+        head = {
+            "command": job.command,
+            "expression": job.sources[0] if len(job.sources) == 1 else job.sources,
+            "inputs": list(graph.input_names),
+        }
+        batch_writers.write_json(rows(), sys.stdout, head, written)
+    else:
+        _write_table(job, *batch_writers.table_rows(rows(), job.options.max_rows, written))
+
+
+def _write_table(job: Job, columns: list[str], rows: list[list[Any]], total: int) -> None:
+    """A table of points for people: the first ``--max-rows`` rows and a note of the rest."""
+    from . import batch_writers
+    from .render.sections import Section
+
+    section = Section("result", f"{job.command} at {total} points", ["line"], columns, precise=True)
+    section.rows = rows
+    section.caption = batch_writers.cut_note(len(rows), total)
+    if job.fmt == "markdown":
+        from .render import markdown
+
+        emit(markdown.render([section], job.options))
+    else:
+        from .render.table import print_sections
+
+        print_sections(console(job.options), [section], job.options)
+
+
+def _report_failures(job: Job, failures: dict[int, tuple[str, int]]) -> None:
+    """At the first failure in the file, exit with its status; or warn of the skipped rows."""
+    if failures and job.on_error == "stop":
+        message, code = failures[min(failures)]
         fail(format_error(_RowError(message, code), job.sources, job.options.ascii), code)
     skipped = sorted(failures)
     for line in skipped[:MAX_ROW_WARNINGS]:
@@ -351,47 +464,3 @@ class _RowError(InputError):
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
         self.code = code
-
-
-def _emit_rows(
-    job: Job, graph: Any, columns: list[str], data: list[list[float]], lines: list[int]
-) -> None:
-    """The kept rows (``data`` holds one list per column) in the chosen format."""
-    import json
-
-    fmt = job.fmt
-    if fmt in ("csv", "tsv"):
-        from .render.delimited import write_columns
-
-        emit(write_columns(columns, data, "," if fmt == "csv" else "\t"))
-    elif fmt == "jsonl":
-        # One object per point, written without a json.dumps per row: the numbers are finite
-        # floats, whose repr is valid JSON.
-        keys = [json.dumps(c) + ":" for c in columns] + ['"line":']
-        texts = [list(map(repr, column)) for column in data] + [list(map(str, lines))]
-        for row in zip(*texts):
-            emit("{" + ",".join(k + v for k, v in zip(keys, row)) + "}")
-    elif fmt == "json":
-        records = [dict(zip(columns, row), line=line) for *row, line in zip(*data, lines)]
-        document = {
-            "command": job.command,
-            "expression": job.sources[0] if len(job.sources) == 1 else job.sources,
-            "inputs": list(graph.input_names),
-            "columns": columns,
-            "points": records,
-        }
-        emit(json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2))
-    else:
-        from .render.sections import Section
-
-        title = f"{job.command} at {len(lines)} points"
-        section = Section("result", title, ["line"], columns, precise=True)
-        section.rows = [[str(line), *row] for *row, line in zip(*data, lines)]
-        if fmt == "markdown":
-            from .render import markdown
-
-            emit(markdown.render([section], job.options))
-        else:
-            from .render.table import print_sections
-
-            print_sections(console(job.options), [section], job.options)

@@ -16,13 +16,15 @@ way to (0·∞ = 0) comes with a warning naming that node (``core.indeterminate`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Literal
 
 from .errors import NonFiniteError, PointError, UsageError
 from .graph import Const, Graph, Operand
 from .indeterminate import hidden_infinities
+from .matrix import DenseMatrix
 from .notation import BAR, DOT, describe_node, partial_symbol, var
 from .sweeps import (
     AdjointStep,
@@ -164,8 +166,8 @@ class Hessian:
     evaluation: Evaluation
     wrt: tuple[int, ...]
     gradient: tuple[float, ...]
-    matrix: tuple[tuple[float, ...], ...]
-    passes: tuple[SecondOrderPass, ...]
+    matrix: Sequence[tuple[float, ...]]  # a DenseMatrix: rows are made when read
+    passes: tuple[SecondOrderPass, ...]  # empty unless recorded (for the traces)
     asymmetry: float  # max |Hᵢⱼ − Hⱼᵢ|: zero up to rounding, or the check failed
     warnings: tuple[Diagnostic, ...] = ()
 
@@ -264,12 +266,13 @@ def _check_finite(
     graph: Graph,
     values: Sequence[float],
     tables: Sequence[tuple[str, Rows]],
-    result: Sequence[float],
-    sweeps: Sequence[tuple[str, Sequence[float]]] = (),
+    result: Iterable[float],
+    sweeps: Iterable[tuple[str, Sequence[float]]] = (),
 ) -> None:
     """Raise if a result is not finite, naming the first node where it went wrong: a local
-    derivative that blew up, or else the first tangent (adjoint) of a sweep that overflowed."""
-    if all(math.isfinite(d) for d in result):
+    derivative that blew up, or else the first tangent (adjoint) of a sweep that overflowed.
+    ``sweeps`` are read only then: callers may pass a generator that redoes them."""
+    if all(map(math.isfinite, result)):
         return
     for order, table in tables:
         for i in range(graph.n_inputs, len(graph.nodes)):
@@ -361,7 +364,11 @@ def jacobian(
     *,
     record: bool = True,
 ) -> Jacobian:
-    """J at a point, by forward columns or reverse rows; ``record`` keeps the adjoint steps."""
+    """J at a point, by forward columns or reverse rows.
+
+    ``record`` keeps every sweep (its tangents or adjoints, and the adjoint steps) for the
+    traces; without it only the matrix is kept, so memory does not grow with sweeps × nodes.
+    """
     columns = resolve_wrt(graph, wrt)
     evaluation = evaluate(graph, at)
     values = evaluation.values
@@ -369,35 +376,44 @@ def jacobian(
     cost = advise(graph, len(columns))
     chosen: Mode = cost.choice if mode == "auto" else mode
     n, m = graph.n_inputs, len(graph.outputs)
+    # Each sweep is redone only if a result is not finite, to name where (``_check_finite``).
+    sweeps: Iterable[tuple[str, Sequence[float]]]
+    unchecked: list[Sequence[float]] = []
     if chosen == "forward":
-        passes = []
+        forward, by_column = [], []
         for j in columns:
             seed = _seed(n, j)
-            passes.append(ForwardPass(tuple(seed), tuple(tangent(graph, partials, seed))))
-        matrix = tuple(tuple(_out(p.dots, output) for p in passes) for output in graph.outputs)
-        sweeps = [("tangent", p.dots) for p in passes]
+            dots = tangent(graph, partials, seed)
+            by_column.append([_out(dots, output) for output in graph.outputs])
+            if record:
+                forward.append(ForwardPass(tuple(seed), tuple(dots)))
+        matrix = tuple(tuple(column[k] for column in by_column) for k in range(m))
+        sweeps = (("tangent", tangent(graph, partials, _seed(n, j))) for j in columns)
         result = Jacobian(
-            evaluation, chosen, columns, matrix, partials, forward=tuple(passes), cost=cost
+            evaluation, chosen, columns, matrix, partials, forward=tuple(forward), cost=cost
         )
     elif chosen == "reverse":
         if m > 1:  # one table of partials for all rows (a single sweep computes its own)
             partials.compute()
-        rows = []
+        reverse, rows = [], []
         for k in range(m):
             seed = _seed(m, k)
             bars, steps = adjoint(graph, partials, seed, record=record)
-            rows.append(ReversePass(tuple(seed), tuple(bars), tuple(steps)))
-        matrix = tuple(tuple(p.bars[j] for j in columns) for p in rows)
-        sweeps = [("adjoint", p.bars) for p in rows]
+            if not partials.computed:  # one output, swept without the table: kept for the 0·∞ check
+                unchecked.append(bars)
+            rows.append(tuple(bars[j] for j in columns))
+            if record:
+                reverse.append(ReversePass(tuple(seed), tuple(bars), tuple(steps)))
+        matrix = tuple(rows)
+        sweeps = (("adjoint", adjoint(graph, partials, _seed(m, k))[0]) for k in range(m))
         result = Jacobian(
-            evaluation, chosen, columns, matrix, partials, reverse=tuple(rows), cost=cost
+            evaluation, chosen, columns, matrix, partials, reverse=tuple(reverse), cost=cost
         )
     else:
         raise ValueError(f"unknown mode {mode!r}")
-    entries = [d for row in matrix for d in row]
+    entries = (d for row in matrix for d in row)
     _check_finite(graph, values, [("first", partials)], entries, sweeps)
-    bars = [vector for kind, vector in sweeps if kind == "adjoint"]
-    hidden = hidden_infinities(graph, partials, columns, graph.outputs, bars=bars)
+    hidden = hidden_infinities(graph, partials, columns, graph.outputs, bars=unchecked)
     return replace(result, warnings=_warnings(evaluation) + hidden)
 
 
@@ -484,41 +500,51 @@ def vjp(
 
 
 def _second_order(
-    graph: Graph, evaluation: Evaluation, seeds: list[list[float]], columns: tuple[int, ...]
-) -> tuple[list[SecondOrderPass], Partials, Rows]:
+    graph: Graph, partials: Partials, seconds: Rows, seed: list[float], columns: tuple[int, ...]
+) -> SecondOrderPass:
+    dots = tangent(graph, partials, seed)
+    bars, bar_dots = second_order_adjoint(graph, partials, seconds, dots, [1.0])
+    direction = tuple(seed[j] for j in columns)
+    return SecondOrderPass(direction, tuple(dots), tuple(bars), tuple(bar_dots))
+
+
+def _tables(graph: Graph, evaluation: Evaluation) -> tuple[Partials, Rows]:
+    """The first and second local partials at the point, shared by every sweep."""
     values = evaluation.values
-    partials = local_partials(graph, values)
-    seconds = local_second_partials(graph, values)
-    passes = []
-    for seed in seeds:
-        dots = tangent(graph, partials, seed)
-        bars, bar_dots = second_order_adjoint(graph, partials, seconds, dots, [1.0])
-        direction = tuple(seed[j] for j in columns)
-        passes.append(SecondOrderPass(direction, tuple(dots), tuple(bars), tuple(bar_dots)))
-    return passes, partials, seconds
+    return local_partials(graph, values), local_second_partials(graph, values)
 
 
-def hessian(graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = None) -> Hessian:
-    """The exact Hessian by forward-over-reverse: one sweep per ``wrt`` input gives a column."""
+def hessian(
+    graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = None, *, record: bool = True
+) -> Hessian:
+    """The exact Hessian by forward-over-reverse: one sweep per ``wrt`` input gives a column.
+
+    ``record`` keeps every sweep's vectors for the traces; without it only the gradient and the
+    matrix (flat doubles, ``DenseMatrix``) are kept, so memory is the graph plus the output.
+    """
     _single_output(graph, "a Hessian")
     columns = resolve_wrt(graph, wrt)
     evaluation = evaluate(graph, at)
-    seeds = [_seed(graph.n_inputs, j) for j in columns]
-    passes, partials, seconds = _second_order(graph, evaluation, seeds, columns)
-    grad = tuple(passes[0].bars[j] for j in columns) if passes else ()
-    # Column c of H is the v̄̇ of the inputs in pass c; the matrix is stored by rows.
-    matrix = tuple(tuple(p.bar_dots[i] for p in passes) for i in columns)
+    partials, seconds = _tables(graph, evaluation)
+    n = graph.n_inputs
+    matrix = DenseMatrix(len(columns), len(columns))
+    grad: tuple[float, ...] = ()
+    passes = []
+    for c, j in enumerate(columns):
+        sweep = _second_order(graph, partials, seconds, _seed(n, j), columns)
+        # Column c of H is the v̄̇ of the inputs in pass c; the matrix is stored by rows.
+        matrix.set_column(c, [sweep.bar_dots[i] for i in columns])
+        if c == 0:
+            grad = tuple(sweep.bars[i] for i in columns)
+        if record:
+            passes.append(sweep)
     tables = [("first", partials), ("second", seconds)]
-    entries = [*grad, *(h for row in matrix for h in row)]
-    sweeps = [(kind, v) for p in passes for kind, v in (("tangent", p.dots), ("adjoint", p.bars))]
-    _check_finite(graph, evaluation.values, tables, entries, sweeps)
-    asymmetry = max(
-        (abs(matrix[r][c] - matrix[c][r]) for r in range(len(columns)) for c in range(r)),
-        default=0.0,
-    )
+    redone = (_second_order(graph, partials, seconds, _seed(n, j), columns) for j in columns)
+    sweeps = ((kind, v) for p in redone for kind, v in (("tangent", p.dots), ("adjoint", p.bars)))
+    _check_finite(graph, evaluation.values, tables, chain(grad, matrix.entries()), sweeps)
     hidden = hidden_infinities(graph, partials, columns, graph.outputs, seconds=seconds)
     warnings = _warnings(evaluation) + hidden
-    return Hessian(evaluation, columns, grad, matrix, tuple(passes), asymmetry, warnings)
+    return Hessian(evaluation, columns, grad, matrix, tuple(passes), matrix.asymmetry(), warnings)
 
 
 def hvp(
@@ -532,7 +558,8 @@ def hvp(
     columns = resolve_wrt(graph, wrt)
     evaluation = evaluate(graph, at)
     seed = _direction(direction, columns, graph.n_inputs, "the direction")
-    (sweep,), partials, seconds = _second_order(graph, evaluation, [seed], columns)
+    partials, seconds = _tables(graph, evaluation)
+    sweep = _second_order(graph, partials, seconds, seed, columns)
     grad = tuple(sweep.bars[j] for j in columns)
     product = tuple(sweep.bar_dots[j] for j in columns)
     tables = [("first", partials), ("second", seconds)]

@@ -6,7 +6,7 @@ renderers only choose how to print them. Nothing here computes a derivative.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .derivatives import Evaluation, ForwardPass, ReversePass
@@ -77,12 +77,16 @@ class OutputRow:
 
 
 def node_rows(graph: Graph, values: tuple[float, ...] | None = None) -> list[NodeRow]:
-    rows = []
+    return list(iter_node_rows(graph, values))
+
+
+def iter_node_rows(graph: Graph, values: Sequence[float] | None = None) -> Iterator[NodeRow]:
+    """The rows of ``node_rows`` one at a time (a renderer that streams keeps one)."""
     for i, node in enumerate(graph.nodes):
         args = tuple(
             a.value if isinstance(a, Const) else graph.wengert_index(a) for a in node.operands
         )
-        rows.append(
+        yield (
             NodeRow(
                 node=i,
                 index=graph.wengert_index(i),
@@ -96,7 +100,6 @@ def node_rows(graph: Graph, values: tuple[float, ...] | None = None) -> list[Nod
                 value=None if values is None else values[i],
             )
         )
-    return rows
 
 
 def output_rows(graph: Graph, outputs: tuple[float, ...] | None = None) -> list[OutputRow]:
@@ -114,7 +117,12 @@ def primal_rows(evaluation: Evaluation) -> list[NodeRow]:
 
 def tangent_rows(graph: Graph, passes: Sequence[ForwardPass]) -> list[TangentRow]:
     """The tangent trace, with one column per forward pass."""
-    return [
+    return list(iter_tangent_rows(graph, passes))
+
+
+def iter_tangent_rows(graph: Graph, passes: Sequence[ForwardPass]) -> Iterator[TangentRow]:
+    """The rows of ``tangent_rows`` one at a time."""
+    return (
         TangentRow(
             node=i,
             index=graph.wengert_index(i),
@@ -123,15 +131,19 @@ def tangent_rows(graph: Graph, passes: Sequence[ForwardPass]) -> list[TangentRow
             tangents=tuple(p.dots[i] for p in passes),
         )
         for i in range(len(graph.nodes))
-    ]
+    )
 
 
 def adjoint_rows(graph: Graph, sweep: ReversePass) -> list[AdjointRow]:
     """The accumulation steps of one reverse pass, in the order they happen."""
-    rows = []
+    return list(iter_adjoint_rows(graph, sweep))
+
+
+def iter_adjoint_rows(graph: Graph, sweep: ReversePass) -> Iterator[AdjointRow]:
+    """The rows of ``adjoint_rows`` one at a time."""
     for number, step in enumerate(sweep.steps, start=1):
         symbolic, local = adjoint_rule(graph, step.target, step.source, step.operand)
-        rows.append(
+        yield (
             AdjointRow(
                 step=number,
                 target=graph.wengert_index(step.target),
@@ -144,4 +156,3 @@ def adjoint_rows(graph: Graph, sweep: ReversePass) -> list[AdjointRow]:
                 adjoint=step.adjoint,
             )
         )
-    return rows

@@ -421,15 +421,19 @@ def _derived(
         seeds = [_spread(direction, wrt_ids, n)]
     else:
         seeds = [_spread([1.0 if c == j else 0.0 for c in wrt_ids], wrt_ids, n) for j in wrt_ids]
-    passes = [
-        second_order_arrays(graph, partials, seconds, tangent_arrays(graph, partials, seed))
-        for seed in seeds
-    ]
-    arrays += [passes[0][0][j] for j in wrt_ids] if passes else []
+    # Of each pass only the inputs' v̄̇ (a column of H) is kept, not its arrays for every node.
+    by_pass = []
+    for seed in seeds:
+        bars, bar_dots = second_order_arrays(
+            graph, partials, seconds, tangent_arrays(graph, partials, seed)
+        )
+        if not by_pass:
+            arrays += [bars[j] for j in wrt_ids]
+        by_pass.append([bar_dots[i] for i in wrt_ids])
     if command == "hvp":
-        return arrays + [passes[0][1][j] for j in wrt_ids], hidden
+        return arrays + by_pass[0], hidden
     # Entry (a, b) of H is the v̄̇ of input a in the pass seeded with input b.
-    return arrays + [p[1][i] for i in wrt_ids for p in passes], hidden
+    return arrays + [column[a] for a in range(len(wrt_ids)) for column in by_pass], hidden
 
 
 def _spread(direction: Sequence[float], columns: tuple[int, ...], n: int) -> list[Value]:

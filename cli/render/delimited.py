@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
+from typing import Any, TextIO
 
-from autodiff.core.records import columns, record, wrt_of
+from autodiff.core.records import iter_columns, iter_record, wrt_of
 
 from . import json as json_render
 from .options import RenderOptions
@@ -24,13 +25,6 @@ def _format(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
-
-
-def write_columns(header: Sequence[str], columns: Sequence[Sequence[float]], delimiter: str) -> str:
-    """Many rows of floats, fast: one ``repr`` per number and no per-cell quoting."""
-    head = write(header, [], delimiter)
-    texts = [list(map(repr, column)) for column in columns]
-    return "\n".join([head, *map(delimiter.join, zip(*texts))])
 
 
 def write(header: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str) -> str:
@@ -72,8 +66,40 @@ def trace_rows(
 
 
 def render(command: str, result: Any, options: RenderOptions, delimiter: str, trace: bool) -> str:
+    out = io.StringIO()
+    write_result(out, command, result, options, delimiter, trace)
+    return out.getvalue().rstrip("\n")
+
+
+def write_result(
+    out: TextIO, command: str, result: Any, options: RenderOptions, delimiter: str, trace: bool
+) -> None:
+    """The result's rows (its trace, or its one record) to ``out``, each ending in a newline."""
     if trace or command == "wengert":
         header, rows = trace_rows(command, result, options)
-        return write(header, rows, delimiter)
+        out.write(write(header, rows, delimiter) + "\n")
+        return
     graph = result.graph if hasattr(result, "graph") else result.evaluation.graph
-    return write(columns(command, graph, wrt_of(result)), [record(command, result)], delimiter)
+    # One record can be 9M cells (a Hessian of 3,000 inputs): written a slice at a time.
+    header = iter_columns(command, graph, wrt_of(result))
+    _write_row(out, map(_quoted(delimiter), header), delimiter)
+    _write_row(out, map(_format, iter_record(command, result)), delimiter)
+
+
+def _quoted(delimiter: str) -> Callable[[str], str]:
+    """A cell as ``csv.writer`` writes it (quoted only when it must be)."""
+    special = (delimiter, '"', "\n", "\r")
+
+    def quote(cell: str) -> str:
+        return write([cell], [], delimiter) if any(c in cell for c in special) else cell
+
+    return quote
+
+
+def _write_row(out: TextIO, cells: Iterable[str], delimiter: str, slice_size: int = 4096) -> None:
+    cells = iter(cells)
+    separator = ""
+    while piece := list(islice(cells, slice_size)):
+        out.write(separator + delimiter.join(piece))
+        separator = delimiter
+    out.write("\n")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 from autodiff.core.derivatives import (
     Evaluation,
@@ -29,8 +29,9 @@ from autodiff.core.derivatives import (
     Vjp,
 )
 from autodiff.core.graph import Const, Graph
-from autodiff.core.trace import NodeRow, adjoint_rows, node_rows, tangent_rows
+from autodiff.core.trace import NodeRow, iter_adjoint_rows, iter_node_rows, iter_tangent_rows
 
+from .json_stream import Stream, materialize, write
 from .options import RenderOptions
 
 Doc = dict[str, Any]
@@ -89,17 +90,26 @@ def _header(command: str, graph: Graph, evaluation: Evaluation | None) -> Doc:
     return doc
 
 
-def _trace(graph: Graph, evaluation: Evaluation | None, options: RenderOptions) -> list[Doc]:
+def _trace(
+    graph: Graph, evaluation: Evaluation | None, options: RenderOptions
+) -> Stream | list[Doc]:
     if not options.trace:  # --no-trace: a large graph's rows would cost time and memory
         return []
     values = evaluation.values if evaluation else None
-    return [_node(row, options) for row in node_rows(graph, values)]
+    return Stream(_node(row, options) for row in iter_node_rows(graph, values))
 
 
-def _steps(graph: Graph, sweep: ReversePass, options: RenderOptions) -> list[Doc]:
-    if not options.trace:
+def _extend(trace: Stream | list[Doc], more: Iterable[Doc]) -> Stream | list[Doc]:
+    """Each trace item with the keys of the matching item of ``more`` after its own."""
+    if not trace:
+        return trace
+    return Stream(item | extra for item, extra in zip(trace, more))
+
+
+def _steps(graph: Graph, sweep: ReversePass | None, options: RenderOptions) -> Stream | list[Doc]:
+    if not options.trace or sweep is None:
         return []
-    return [
+    return Stream(
         {
             "step": row.step,
             "target": row.target,
@@ -111,30 +121,42 @@ def _steps(graph: Graph, sweep: ReversePass, options: RenderOptions) -> list[Doc
             "contribution": _num(row.contribution),
             "adjoint": _num(row.adjoint),
         }
-        for row in adjoint_rows(graph, sweep)
-    ]
+        for row in iter_adjoint_rows(graph, sweep)
+    )
 
 
-def _add_tangents(
-    trace: list[Doc],
-    graph: Graph,
-    passes: Sequence[ForwardPass],
-    labels: Sequence[str],
-    options: RenderOptions,
-) -> None:
-    """Each trace row gets its tangent rule and its tangent in every pass, by pass label."""
-    for item, row in zip(trace, tangent_rows(graph, passes)):
-        item["tangent_rule"] = options.text(row.rule)
-        item["tangent"] = _by_name(labels, row.tangents)
+def _tangents(
+    graph: Graph, passes: Sequence[ForwardPass], labels: Sequence[str], options: RenderOptions
+) -> Iterable[Doc]:
+    """Each trace row's tangent rule and its tangent in every pass, by pass label."""
+    return (
+        {"tangent_rule": options.text(row.rule), "tangent": _by_name(labels, row.tangents)}
+        for row in iter_tangent_rows(graph, passes)
+    )
+
+
+def _adjoints(bars: Sequence[float]) -> Iterable[Doc]:
+    return ({"adjoint": _num(bar)} for bar in bars)
 
 
 _LONG_KEYS = ("trace", "adjoint_steps", "passes")
 
 
-def dump(doc: Doc, compact: bool = False) -> str:
+def _ordered(doc: Doc) -> Doc:
     """Results first, the long traces last, so the answer is on a reader's first screen."""
     ordered = {k: v for k, v in doc.items() if k not in _LONG_KEYS}
     ordered.update((k, doc[k]) for k in _LONG_KEYS if k in doc)
+    return ordered
+
+
+def write_document(doc: Doc, out: TextIO, compact: bool = False) -> None:
+    """``dump(doc)`` written to ``out`` piece by piece, its ``Stream``s read as they go."""
+    write(_ordered(doc), out, compact)
+
+
+def dump(doc: Doc, compact: bool = False) -> str:
+    """The document as text (``Stream``s read into it), in the order of ``_ordered``."""
+    ordered = materialize(_ordered(doc))
     if compact:
         return json.dumps(ordered, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return json.dumps(ordered, ensure_ascii=False, allow_nan=False, indent=2)
@@ -166,7 +188,7 @@ def _first_order(command: str, result: Jacobian, options: RenderOptions) -> Doc:
     doc["mode"] = result.mode
     doc["trace"] = trace = _trace(graph, result.evaluation, options)
     if result.mode == "forward":
-        _add_tangents(trace, graph, result.forward, result.wrt_names, options)
+        doc["trace"] = _extend(trace, _tangents(graph, result.forward, result.wrt_names, options))
     return doc
 
 
@@ -174,16 +196,16 @@ def grad_doc(result: Gradient, options: RenderOptions) -> Doc:
     doc = _first_order("grad", result, options)
     doc["gradient"] = _by_name(result.wrt_names, result.gradient)
     if result.mode == "reverse":
-        (sweep,) = result.reverse
-        for item, bar in zip(doc["trace"], sweep.bars):
-            item["adjoint"] = _num(bar)
+        sweep = result.reverse[0] if result.reverse else None  # kept when recorded
+        if sweep is not None:
+            doc["trace"] = _extend(doc["trace"], _adjoints(sweep.bars))
         doc["adjoint_steps"] = _steps(result.graph, sweep, options)
     return doc
 
 
 def jacobian_doc(result: Jacobian, options: RenderOptions) -> Doc:
     doc = _first_order("jacobian", result, options)
-    doc["jacobian"] = [_nums(row) for row in result.matrix]
+    doc["jacobian"] = Stream(_nums(row) for row in result.matrix)
     if result.cost is not None:
         cost = result.cost
         doc["cost"] = {
@@ -196,14 +218,14 @@ def jacobian_doc(result: Jacobian, options: RenderOptions) -> Doc:
             "choice": cost.choice,
         }
     if result.mode == "reverse":
-        doc["passes"] = [
+        doc["passes"] = Stream(
             {
                 "seed": _nums(sweep.seed),
                 "adjoints": _nums(sweep.bars),
                 "steps": _steps(result.graph, sweep, options),
             }
             for sweep in result.reverse
-        ]
+        )
     return doc
 
 
@@ -214,10 +236,11 @@ def jvp_doc(result: Jvp, options: RenderOptions) -> Doc:
     doc["wrt"] = names
     doc["direction"] = _by_name(names, result.direction)
     doc["jvp"] = _nums(result.product)
-    doc["trace"] = trace = _trace(graph, result.evaluation, options)
-    for item, row in zip(trace, tangent_rows(graph, [result.sweep])):
-        item["tangent_rule"] = options.text(row.rule)
-        item["tangent"] = _num(row.tangents[0])
+    tangents = (
+        {"tangent_rule": options.text(row.rule), "tangent": _num(row.tangents[0])}
+        for row in iter_tangent_rows(graph, [result.sweep])
+    )
+    doc["trace"] = _extend(_trace(graph, result.evaluation, options), tangents)
     return doc
 
 
@@ -228,15 +251,13 @@ def vjp_doc(result: Vjp, options: RenderOptions) -> Doc:
     doc["wrt"] = names
     doc["cotangent"] = _nums(result.cotangent)
     doc["vjp"] = _by_name(names, result.product)
-    doc["trace"] = trace = _trace(graph, result.evaluation, options)
-    for item, bar in zip(trace, result.sweep.bars):
-        item["adjoint"] = _num(bar)
+    doc["trace"] = _extend(_trace(graph, result.evaluation, options), _adjoints(result.sweep.bars))
     doc["adjoint_steps"] = _steps(graph, result.sweep, options)
     return doc
 
 
-def _second_order_trace(passes: Sequence[SecondOrderPass]) -> list[Doc]:
-    return [
+def _second_order_trace(passes: Sequence[SecondOrderPass]) -> Stream:
+    return Stream(
         {
             "direction": _nums(p.direction),
             "tangents": _nums(p.dots),
@@ -244,7 +265,7 @@ def _second_order_trace(passes: Sequence[SecondOrderPass]) -> list[Doc]:
             "adjoint_tangents": _nums(p.bar_dots),
         }
         for p in passes
-    ]
+    )
 
 
 def hessian_doc(result: Hessian, options: RenderOptions) -> Doc:
@@ -253,7 +274,7 @@ def hessian_doc(result: Hessian, options: RenderOptions) -> Doc:
     doc = _header("hessian", graph, result.evaluation)
     doc["wrt"] = names
     doc["gradient"] = _by_name(names, result.gradient)
-    doc["hessian"] = [_nums(row) for row in result.matrix]
+    doc["hessian"] = Stream(_nums(row) for row in result.matrix)
     doc["asymmetry"] = result.asymmetry
     if options.trace:
         doc["trace"] = _trace(graph, result.evaluation, options)
@@ -287,11 +308,18 @@ _DOCUMENTS = {
 }
 
 
+def lazy_document(command: str, result: Any, options: RenderOptions) -> Doc:
+    """The JSON document of one command's result, its long lists ``Stream``s made as they are
+    written (``write_document``): a trace of 300k nodes is never in memory at once."""
+    return _DOCUMENTS[command](result, options)
+
+
 def document(command: str, result: Any, options: RenderOptions) -> Doc:
     """The JSON document of one command's result, as Python data."""
-    return _DOCUMENTS[command](result, options)
+    doc: Doc = materialize(lazy_document(command, result, options))
+    return doc
 
 
 def render(command: str, result: Any, options: RenderOptions, compact: bool = False) -> str:
     """One strict JSON document; ``compact`` puts it on one line (JSON Lines)."""
-    return dump(document(command, result, options), compact)
+    return dump(lazy_document(command, result, options), compact)
