@@ -271,14 +271,16 @@ class Hessian(_AtAPoint):
 
     @property
     def matrix(self) -> tuple[tuple[float, ...], ...]:
-        return self.core.matrix
+        # Core keeps it as flat doubles (core.matrix.DenseMatrix); a notebook gets plain rows.
+        return tuple(self.core.matrix)
 
     def __getitem__(self, key: str | tuple[str, str]) -> Any:
         if isinstance(key, tuple):
             row, column = key
             return self[row][column]
-        rows = dict(zip(self.wrt, self.core.matrix))
-        return self._by_input(rows[key])
+        if key not in self.wrt:
+            raise KeyError(key)
+        return self._by_input(self.core.matrix[self.wrt.index(key)])
 
 
 class Hvp(_AtAPoint):
