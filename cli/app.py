@@ -163,6 +163,14 @@ SecondOrderTrace = Annotated[
         "--trace/--no-trace", help="Print the primal and second-order traces too, or not."
     ),
 ]
+Eig = Annotated[
+    bool,
+    typer.Option(
+        "--eig",
+        help="Also the eigenvalues of the Hessian and the second-order test's verdict: minimum "
+        "(every λ > 0), maximum (every λ < 0), saddle (both signs) or degenerate (some λ ≈ 0).",
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings.")]
 Strict = Annotated[
     bool,
@@ -488,6 +496,7 @@ def hessian(
     expressions: Expressions = None,
     at: At = None,
     wrt: Wrt = None,
+    eig: Eig = False,
     files: Files = None,
     points: Points = None,
     on_error: OnErrorOption = OnError.stop,
@@ -512,9 +521,16 @@ def hessian(
     names = _wrt(wrt)
 
     def compute(graph: Any, point: dict[str, float]) -> Any:
-        return hessian_of(graph, point, names)
+        return hessian_of(graph, point, names, eig)
 
-    _run_job(job, output, compute, lambda graph: {"wrt": names})
+    def batch(graph: Any) -> dict[str, Any]:
+        if eig:
+            from autodiff.core.errors import UsageError
+
+            raise UsageError("--eig gives the eigenvalues at one point (--at), not with --points")
+        return {"wrt": names}
+
+    _run_job(job, output, compute, batch)
 
 
 @app.command()

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from .curvature import Curvature, curvature
 from .errors import NonFiniteError, PointError, UsageError
 from .graph import Const, Graph, Operand
 from .indeterminate import hidden_infinities
@@ -168,6 +169,7 @@ class Hessian:
     passes: tuple[SecondOrderPass, ...]
     asymmetry: float  # max |Hᵢⱼ − Hⱼᵢ|: zero up to rounding, or the check failed
     warnings: tuple[Diagnostic, ...] = ()
+    curvature: Curvature | None = None  # eigenvalues and verdict, when asked for (``eig``)
 
 
 @dataclass(frozen=True)
@@ -498,8 +500,11 @@ def _second_order(
     return passes, partials, seconds
 
 
-def hessian(graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = None) -> Hessian:
-    """The exact Hessian by forward-over-reverse: one sweep per ``wrt`` input gives a column."""
+def hessian(
+    graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = None, eig: bool = False
+) -> Hessian:
+    """The exact Hessian by forward-over-reverse: one sweep per ``wrt`` input gives a column;
+    with ``eig``, its eigenvalues and the second-order test's verdict too (``core.curvature``)."""
     _single_output(graph, "a Hessian")
     columns = resolve_wrt(graph, wrt)
     evaluation = evaluate(graph, at)
@@ -518,7 +523,8 @@ def hessian(graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = N
     )
     hidden = hidden_infinities(graph, partials, columns, graph.outputs, seconds=seconds)
     warnings = _warnings(evaluation) + hidden
-    return Hessian(evaluation, columns, grad, matrix, tuple(passes), asymmetry, warnings)
+    test = curvature(matrix) if eig else None
+    return Hessian(evaluation, columns, grad, matrix, tuple(passes), asymmetry, warnings, test)
 
 
 def hvp(

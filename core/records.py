@@ -2,8 +2,9 @@
 
 Columns: the inputs, the outputs (``value``, or ``y1 … ym``), then what the command computes:
 ``d/dNAME`` (grad, hessian, hvp), ``dyK/dNAME`` (jacobian), ``jvp_yK``, ``vjp_NAME``,
-``hvp_NAME``, ``d2/dAdB`` (hessian). The single-point renderers and the batch evaluator both
-name and fill columns here, so a batch row and a single call print the same line.
+``hvp_NAME``, ``d2/dAdB`` (hessian; with ``--eig`` its eigenvalues ``lambdaK`` and ``verdict``).
+The single-point renderers and the batch evaluator both name and fill columns here, so a batch
+row and a single call print the same line.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def output_names(graph: Graph) -> list[str]:
     return ["value"] if m == 1 else [f"{graph.output_stem}{k + 1}" for k in range(m)]
 
 
-def columns(command: str, graph: Graph, wrt: Sequence[int]) -> list[str]:
-    """The record's column names for ``command`` on ``graph`` differentiated w.r.t. ``wrt``."""
+def columns(command: str, graph: Graph, wrt: Sequence[int], eig: bool = False) -> list[str]:
+    """The record's column names for ``command`` on ``graph`` differentiated w.r.t. ``wrt``;
+    ``eig`` adds the Hessian's eigenvalues and the verdict of the second-order test."""
     names = list(graph.input_names)
     by = [names[j] for j in wrt]
     outputs = output_names(graph)
@@ -55,14 +57,17 @@ def columns(command: str, graph: Graph, wrt: Sequence[int]) -> list[str]:
     if command == "vjp":
         return head + [f"vjp_{x}" for x in by]
     if command == "hessian":
-        return head + [f"d/d{x}" for x in by] + [f"d2/d{a}d{b}" for a in by for b in by]
+        second = [f"d2/d{a}d{b}" for a in by for b in by]
+        eigen = [f"lambda{k + 1}" for k in range(len(by))] + ["verdict"] if eig else []
+        return head + [f"d/d{x}" for x in by] + second + eigen
     if command == "hvp":
         return head + [f"d/d{x}" for x in by] + [f"hvp_{x}" for x in by]
     raise ValueError(f"no record for {command!r}")
 
 
-def record(command: str, result: Any) -> list[float]:
-    """The values of ``columns(...)`` for one result of ``command``."""
+def record(command: str, result: Any) -> list[float | str]:
+    """The values of ``columns(...)`` for one result of ``command`` (the verdict of a Hessian's
+    eigenvalues is the one word among them)."""
     evaluation: Evaluation = result if isinstance(result, Evaluation) else result.evaluation
     head = [*evaluation.point, *evaluation.outputs]
     if command == "eval":
@@ -72,7 +77,9 @@ def record(command: str, result: Any) -> list[float]:
     if isinstance(result, (Jvp, Vjp)):
         return head + list(result.product)
     if isinstance(result, Hessian):
-        return head + list(result.gradient) + [h for row in result.matrix for h in row]
+        test = result.curvature
+        eigen = [] if test is None else [*test.eigenvalues, test.verdict]
+        return head + list(result.gradient) + [h for row in result.matrix for h in row] + eigen
     if isinstance(result, Hvp):
         return head + list(result.gradient) + list(result.product)
     raise ValueError(f"no record for {command!r}")

@@ -76,4 +76,6 @@ def render(command: str, result: Any, options: RenderOptions, delimiter: str, tr
         header, rows = trace_rows(command, result, options)
         return write(header, rows, delimiter)
     graph = result.graph if hasattr(result, "graph") else result.evaluation.graph
-    return write(columns(command, graph, wrt_of(result)), [record(command, result)], delimiter)
+    eig = getattr(result, "curvature", None) is not None
+    header = columns(command, graph, wrt_of(result), eig)
+    return write(header, [record(command, result)], delimiter)
