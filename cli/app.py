@@ -395,15 +395,10 @@ def jacobian(
     _run_job(job, output, compute, lambda graph: {"mode": mode.value, "wrt": names})
 
 
-Direction = Annotated[
-    list[str],
-    typer.Option(
-        "--dir",
-        help="The input direction u: numbers in input order (1,0) or by name (x1=1; inputs not "
-        "named get 0).",
-        show_default=False,
-    ),
-]
+DIRECTION_HELP = (
+    "The input direction u: numbers in input order (1,0) or by name (x1=1; inputs not named get 0)."
+)
+Direction = Annotated[list[str], typer.Option("--dir", help=DIRECTION_HELP, show_default=False)]
 
 
 @app.command()

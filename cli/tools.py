@@ -23,6 +23,7 @@ import typer
 from autodiff.core.errors import UsageError
 
 from .app import (
+    DIRECTION_HELP,
     Ascii,
     At,
     Debug,
@@ -32,10 +33,12 @@ from .app import (
     Quiet,
     Wrt,
     _console,
+    _names,
     _options,
     _point,
     _run,
     _stdout_to,
+    _vector,
     _wrt,
     app,
 )
@@ -215,6 +218,23 @@ def check(
             "judged at their best step.",
         ),
     ] = DEFAULT_TOL,
+    direction: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dir",
+            help=f"Check J·u, the derivative along u, instead of J. {DIRECTION_HELP}",
+            show_default=False,
+        ),
+    ] = None,
+    step: Annotated[
+        float | None,
+        typer.Option(
+            "--h",
+            help="Take the finite differences at this one step h, not over h = 1e-1 … 1e-15.",
+            metavar="H",
+            show_default=False,
+        ),
+    ] = None,
     plot: Annotated[
         Path | None,
         typer.Option(
@@ -234,7 +254,8 @@ def check(
     """AD against finite differences (h = 1e-1 … 1e-15), the complex step and the symbolic
     derivative. Exit status 0 when all agree within --tol, 1 otherwise.
 
-    Example:  autodiff check "x^2" --at x=2
+    Example:  autodiff check "x^2" --at x=2;  along a direction:  autodiff check "x*y" --at
+    x=1,y=2 --dir 1,1 --h 1e-6
     """
     options = _options(None, ascii_only, True)
     job = _tool_job("check", expressions, files, options, quiet, debug)
@@ -248,7 +269,10 @@ def check(
                 "--plot needs matplotlib, which is not installed: pip install matplotlib "
                 "(the terminal plot needs nothing)"
             )
-        result = check_of(parse_expressions(job), _point(at), _wrt(wrt), tol)
+        graph = parse_expressions(job)
+        names = _wrt(wrt)
+        u = None if direction is None else _vector(direction, "--dir", _names(graph, names))
+        result = check_of(graph, _point(at), names, tol, u, step)
         if plot is not None:
             _save_plot(result, plot)
         with _stdout_to(output):
