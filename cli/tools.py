@@ -150,13 +150,26 @@ def graph(
             "--digits", min=1, max=17, help="Significant digits of the picture's numbers."
         ),
     ] = None,
+    dpi: Annotated[
+        int | None,
+        typer.Option(
+            "--dpi",
+            min=1,
+            max=2400,
+            help="Resolution of png output, in dots per inch (with --format dot, written into "
+            "the text for whoever renders it; svg and mermaid have none).",
+            metavar="N",
+            show_default=False,
+        ),
+    ] = None,
     ascii_only: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """The computational graph: one box per Wengert step, arrows labelled with the local partials.
 
-    Given --at, boxes show values and (for one expression) adjoints, arrows the partials' values.
+    Given --at, boxes show values and arrows the partials' values; for one expression, boxes
+    show adjoints and dashed arrows in a second colour the reverse sweep's contributions.
 
     Example:  autodiff graph "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5 --format mermaid
     """
@@ -168,6 +181,11 @@ def graph(
         from autodiff.core.drawing import picture, to_dot, to_mermaid
         from autodiff.core.sweeps import adjoint, local_partials
 
+        if dpi is not None and format in (Drawing.svg, Drawing.mermaid):
+            raise UsageError(
+                f"--dpi sets the resolution of png (or of dot text rendered later); "
+                f"{format.value} has no resolution"
+            )
         program = _graphviz(format.value) if format in (Drawing.svg, Drawing.png) else None
         graph = parse_expressions(job)
         values = partials = bars = None
@@ -183,9 +201,9 @@ def graph(
         if format is Drawing.mermaid:
             _write(to_mermaid(drawing, options.ascii).encode("utf-8"), output, binary=False)
         elif program is None:
-            _write(to_dot(drawing, options.ascii).encode("utf-8"), output, binary=False)
+            _write(to_dot(drawing, options.ascii, dpi).encode("utf-8"), output, binary=False)
         else:
-            data = _run_dot(program, to_dot(drawing, options.ascii), format.value)
+            data = _run_dot(program, to_dot(drawing, options.ascii, dpi), format.value)
             _write(data, output, binary=format is Drawing.png)
         return warnings
 
