@@ -73,7 +73,7 @@ def curvature(matrix: Sequence[Sequence[float]]) -> Curvature:
     if not np.isfinite(h).all():
         raise NonFiniteError("the Hessian is not finite here: it has no eigenvalues")
     with np.errstate(over="ignore", invalid="ignore"):
-        values = np.linalg.eigvalsh(h / 2.0 + h.T / 2.0) if h.size else np.empty(0)
+        values = np.linalg.eigvalsh(h / 2.0 + h.T / 2.0)  # halves first: no overflow
     eigenvalues = tuple(float(lam) for lam in values)
     if not all(math.isfinite(lam) for lam in eigenvalues):
         raise NonFiniteError("the eigenvalues of the Hessian overflow the float range")
