@@ -90,3 +90,13 @@ def test_cli_exit_statuses() -> None:
     assert code == 2 and "the direction has 2 numbers, but the function has 1 input" in err
     code, _, err = invoke("x*y", "--at", "x=2,y=1", "--dir", "z=1")
     assert code == 2 and "--dir z" in err
+
+
+def test_the_python_api_checks_a_direction_at_one_step() -> None:
+    import autodiff
+
+    result = autodiff.check("x*y", {"x": 1, "y": 2}, direction={"y": 1}, h=1e-6)
+    assert result.agrees and result.core.reference == ((1.0,),)
+    assert [row.h for row in result.core.steps] == [1e-6]
+    with pytest.raises(UsageError, match=r"check\(\): the step h must be a finite number > 0"):
+        autodiff.check("x*y", {"x": 1, "y": 2}, h=0)

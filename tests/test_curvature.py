@@ -114,3 +114,12 @@ def test_eig_errors_are_one_line() -> None:
     assert code == 2 and "no eigenvalues" in err
     code, _, err = invoke("x", "--points", "-", "--eig", "-F", "csv")
     assert code == 2 and "--eig gives the eigenvalues at one point" in err
+
+
+def test_the_python_api_gives_eigenvalues_and_verdict() -> None:
+    import autodiff
+
+    H = autodiff.hessian("x^2 - y^2", {"x": 0, "y": 0}, eig=True)
+    assert H.eigenvalues == (-2.0, 2.0) and H.verdict == "saddle"
+    plain = autodiff.hessian("x^2 - y^2", {"x": 0, "y": 0})
+    assert plain.eigenvalues is None and plain.verdict is None
