@@ -99,6 +99,11 @@ def test_eig_for_people_shows_eigenvalues_and_verdict(fmt: str) -> None:
     assert lam in out and "-2" in out
 
 
+def test_eig_in_ascii() -> None:
+    code, out, _ = invoke(*SADDLE, "--ascii")
+    assert code == 0 and out.isascii() and " lambda1 " in out
+
+
 def test_without_eig_no_eigenvalues_are_printed() -> None:
     code, out, _ = invoke("x^2 - y^2", "--at", "x=0,y=0", "-F", "json")
     assert code == 0 and "verdict" not in json.loads(out)

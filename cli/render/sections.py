@@ -153,11 +153,12 @@ def matrix_section(
     return section
 
 
-def eigen_section(curvature: Curvature) -> Section:
+def eigen_section(curvature: Curvature, ascii_only: bool = False) -> Section:
     """The Hessian's eigenvalues, ascending, under the verdict of the second-order test."""
     title = f"Eigenvalues of the Hessian: {curvature.verdict}"
-    section = Section("eigenvalues", title, [""], ["λ"], precise=True)
-    section.rows = [[f"λ{k + 1}", lam] for k, lam in enumerate(curvature.eigenvalues)]
+    lam = "lambda" if ascii_only else "λ"
+    section = Section("eigenvalues", title, [""], [lam], precise=True)
+    section.rows = [[f"{lam}{k + 1}", x] for k, x in enumerate(curvature.eigenvalues)]
     tol = format_number(curvature.tol, 3)
     section.caption = f"{curvature.meaning} (tol = n·eps·max|eigenvalue| = {tol})"
     return section
@@ -249,7 +250,7 @@ def build(command: str, result: Any, options: RenderOptions, advise: bool = Fals
             matrix.caption = f"symmetry check: max |Hij - Hji| = {format_number(result.asymmetry)}"
             extra = [matrix]
             if result.curvature is not None:
-                extra.append(eigen_section(result.curvature))
+                extra.append(eigen_section(result.curvature, options.ascii))
     else:
         raise ValueError(f"no sections for {command!r}")
     if not options.trace:
