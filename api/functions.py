@@ -269,20 +269,26 @@ def vjp(
 
 
 def hessian(
-    expr: Expression, at: Mapping[str, Number], wrt: str | Sequence[str] | None = None
+    expr: Expression,
+    at: Mapping[str, Number],
+    wrt: str | Sequence[str] | None = None,
+    eig: bool = False,
 ) -> Hessian:
     """∇²y of a one-output function, exactly (forward-over-reverse): ``result["x", "y"]`` is
-    ∂²y/∂x∂y, ``result["x"]`` that row by name, ``result.matrix`` the rows in order.
+    ∂²y/∂x∂y, ``result["x"]`` that row by name, ``result.matrix`` the rows in order; with
+    ``eig``, ``result.eigenvalues`` and the second-order test's ``result.verdict`` too.
 
     >>> H = hessian("x^2*y", {"x": 3, "y": 2})
     >>> H
     Hessian(value=18.0, gradient={'x': 12.0, 'y': 9.0}, matrix=((4.0, 6.0), (6.0, 0.0)))
     >>> H["x", "y"]
     6.0
+    >>> hessian("x^2 - y^2", {"x": 0, "y": 0}, eig=True).verdict
+    'saddle'
     """
     graph = _graph(expr, "hessian")
     with _speaking_as("hessian", graph.sources):
-        return Hessian(core.hessian(graph, _point(at), _names(wrt)))
+        return Hessian(core.hessian(graph, _point(at), _names(wrt), eig=eig))
 
 
 def hvp(
@@ -372,19 +378,29 @@ def check(
     at: Mapping[str, Number],
     wrt: str | Sequence[str] | None = None,
     tol: float | None = None,
+    direction: Sequence[Number] | Mapping[str, Number] | None = None,
+    h: float | None = None,
 ) -> Check:
     """Every method (forward and reverse AD, finite differences, complex step, symbolic) at a
-    point, each judged against reverse-mode AD within ``tol``.
+    point, each judged against reverse-mode AD within ``tol``: J, or J·u along ``direction``
+    (as for ``jvp``); the differences over h = 1e-1 … 1e-15, or at the one step ``h``.
 
     >>> check("sin(x)*y", {"x": 1, "y": 2})
     Check(agrees=True, tol=1e-06, failed=())
+    >>> check("x*y", {"x": 1, "y": 2}, direction=[1, 1], h=1e-6).agrees
+    True
     """
     from autodiff.core import check as checks
 
     graph = _graph(expr, "check")
     with _speaking_as("check", graph.sources):
         tolerance = checks.DEFAULT_TOL if tol is None else _number(tol, "the tolerance", "tol")
-        return Check(checks.check(graph, _point(at), _names(wrt), tolerance))
+        names = _names(wrt)
+        u = None
+        if direction is not None:
+            u = _vector(direction, _wrt_names(graph, names), "direction")
+        step = None if h is None else _number(h, "the step", "h")
+        return Check(checks.check(graph, _point(at), names, tolerance, u, step))
 
 
 def generate(expr: Expression, language: str = "python", name: str = "f") -> str:

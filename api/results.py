@@ -274,6 +274,18 @@ class Hessian(_AtAPoint):
         # Core keeps it as flat doubles (core.matrix.DenseMatrix); a notebook gets plain rows.
         return tuple(self.core.matrix)
 
+    @property
+    def eigenvalues(self) -> tuple[float, ...] | None:
+        """H's eigenvalues, ascending, when asked for (``hessian(..., eig=True)``)."""
+        test = self.core.curvature
+        return None if test is None else test.eigenvalues
+
+    @property
+    def verdict(self) -> str | None:
+        """The second-order test (``eig=True``): minimum, maximum, saddle or degenerate."""
+        test = self.core.curvature
+        return None if test is None else test.verdict
+
     def __getitem__(self, key: str | tuple[str, str]) -> Any:
         if isinstance(key, tuple):
             row, column = key

@@ -163,6 +163,14 @@ SecondOrderTrace = Annotated[
         "--trace/--no-trace", help="Print the primal and second-order traces too, or not."
     ),
 ]
+Eig = Annotated[
+    bool,
+    typer.Option(
+        "--eig",
+        help="Also the eigenvalues of the Hessian and the second-order test's verdict: minimum "
+        "(every λ > 0), maximum (every λ < 0), saddle (both signs) or degenerate (some λ ≈ 0).",
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings.")]
 Strict = Annotated[
     bool,
@@ -387,15 +395,10 @@ def jacobian(
     _run_job(job, output, compute, lambda graph: {"mode": mode.value, "wrt": names})
 
 
-Direction = Annotated[
-    list[str],
-    typer.Option(
-        "--dir",
-        help="The input direction u: numbers in input order (1,0) or by name (x1=1; inputs not "
-        "named get 0).",
-        show_default=False,
-    ),
-]
+DIRECTION_HELP = (
+    "The input direction u: numbers in input order (1,0) or by name (x1=1; inputs not named get 0)."
+)
+Direction = Annotated[list[str], typer.Option("--dir", help=DIRECTION_HELP, show_default=False)]
 
 
 @app.command()
@@ -488,6 +491,7 @@ def hessian(
     expressions: Expressions = None,
     at: At = None,
     wrt: Wrt = None,
+    eig: Eig = False,
     files: Files = None,
     points: Points = None,
     on_error: OnErrorOption = OnError.stop,
@@ -512,9 +516,16 @@ def hessian(
     names = _wrt(wrt)
 
     def compute(graph: Any, point: dict[str, float]) -> Any:
-        return hessian_of(graph, point, names, record=job.options.trace)
+        return hessian_of(graph, point, names, record=job.options.trace, eig=eig)
 
-    _run_job(job, output, compute, lambda graph: {"wrt": names})
+    def batch(graph: Any) -> dict[str, Any]:
+        if eig:
+            from autodiff.core.errors import UsageError
+
+            raise UsageError("--eig gives the eigenvalues at one point (--at), not with --points")
+        return {"wrt": names}
+
+    _run_job(job, output, compute, batch)
 
 
 @app.command()

@@ -23,6 +23,7 @@ import typer
 from autodiff.core.errors import UsageError
 
 from .app import (
+    DIRECTION_HELP,
     Ascii,
     At,
     Debug,
@@ -32,10 +33,12 @@ from .app import (
     Quiet,
     Wrt,
     _console,
+    _names,
     _options,
     _point,
     _run,
     _stdout_to,
+    _vector,
     _wrt,
     app,
 )
@@ -147,13 +150,26 @@ def graph(
             "--digits", min=1, max=17, help="Significant digits of the picture's numbers."
         ),
     ] = None,
+    dpi: Annotated[
+        int | None,
+        typer.Option(
+            "--dpi",
+            min=1,
+            max=2400,
+            help="Resolution of png output, in dots per inch (with --format dot, written into "
+            "the text for whoever renders it; svg and mermaid have none).",
+            metavar="N",
+            show_default=False,
+        ),
+    ] = None,
     ascii_only: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """The computational graph: one box per Wengert step, arrows labelled with the local partials.
 
-    Given --at, boxes show values and (for one expression) adjoints, arrows the partials' values.
+    Given --at, boxes show values and arrows the partials' values; for one expression, boxes
+    show adjoints and dashed arrows in a second colour the reverse sweep's contributions.
 
     Example:  autodiff graph "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5 --format mermaid
     """
@@ -165,6 +181,11 @@ def graph(
         from autodiff.core.drawing import picture, to_dot, to_mermaid
         from autodiff.core.sweeps import adjoint, local_partials
 
+        if dpi is not None and format in (Drawing.svg, Drawing.mermaid):
+            raise UsageError(
+                f"--dpi sets the resolution of png (or of dot text rendered later); "
+                f"{format.value} has no resolution"
+            )
         program = _graphviz(format.value) if format in (Drawing.svg, Drawing.png) else None
         graph = parse_expressions(job)
         values = partials = bars = None
@@ -180,9 +201,9 @@ def graph(
         if format is Drawing.mermaid:
             _write(to_mermaid(drawing, options.ascii).encode("utf-8"), output, binary=False)
         elif program is None:
-            _write(to_dot(drawing, options.ascii).encode("utf-8"), output, binary=False)
+            _write(to_dot(drawing, options.ascii, dpi).encode("utf-8"), output, binary=False)
         else:
-            data = _run_dot(program, to_dot(drawing, options.ascii), format.value)
+            data = _run_dot(program, to_dot(drawing, options.ascii, dpi), format.value)
             _write(data, output, binary=format is Drawing.png)
         return warnings
 
@@ -215,6 +236,23 @@ def check(
             "judged at their best step.",
         ),
     ] = DEFAULT_TOL,
+    direction: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dir",
+            help=f"Check J·u, the derivative along u, instead of J. {DIRECTION_HELP}",
+            show_default=False,
+        ),
+    ] = None,
+    step: Annotated[
+        float | None,
+        typer.Option(
+            "--h",
+            help="Take the finite differences at this one step h, not over h = 1e-1 … 1e-15.",
+            metavar="H",
+            show_default=False,
+        ),
+    ] = None,
     plot: Annotated[
         Path | None,
         typer.Option(
@@ -234,7 +272,8 @@ def check(
     """AD against finite differences (h = 1e-1 … 1e-15), the complex step and the symbolic
     derivative. Exit status 0 when all agree within --tol, 1 otherwise.
 
-    Example:  autodiff check "x^2" --at x=2
+    Example:  autodiff check "x^2" --at x=2;  along a direction:  autodiff check "x*y" --at
+    x=1,y=2 --dir 1,1 --h 1e-6
     """
     options = _options(None, ascii_only, True)
     job = _tool_job("check", expressions, files, options, quiet, debug)
@@ -248,7 +287,10 @@ def check(
                 "--plot needs matplotlib, which is not installed: pip install matplotlib "
                 "(the terminal plot needs nothing)"
             )
-        result = check_of(parse_expressions(job), _point(at), _wrt(wrt), tol)
+        graph = parse_expressions(job)
+        names = _wrt(wrt)
+        u = None if direction is None else _vector(direction, "--dir", _names(graph, names))
+        result = check_of(graph, _point(at), names, tol, u, step)
         if plot is not None:
             _save_plot(result, plot)
         with _stdout_to(output):

@@ -167,9 +167,16 @@ def jacobian(
 
     Raises ``ValueError``/``ArithmeticError`` where a complex primitive is undefined.
     """
+    units = [[1.0 if i == j else 0.0 for i in range(len(point))] for j in wrt]
+    return along(graph, point, units, h)
+
+
+def along(
+    graph: Graph, point: Sequence[float], seeds: Sequence[Sequence[float]], h: float = STEP
+) -> tuple[tuple[float, ...], ...]:
+    """J·u for each seed u (one per column) by one complex evaluation: Im f(x + i·h·u) / h."""
     columns = []
-    for j in wrt:
-        shifted = [complex(x) for x in point]
-        shifted[j] += complex(0.0, h)
+    for seed in seeds:
+        shifted = [complex(x, h * u) for x, u in zip(point, seed)]
         columns.append([y.imag / h for y in _outputs(graph, shifted)])
     return tuple(tuple(column[k] for column in columns) for k in range(len(graph.outputs)))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Literal
 
+from .curvature import Curvature, curvature
 from .errors import NonFiniteError, PointError, UsageError
 from .graph import Const, Graph, Operand
 from .indeterminate import hidden_infinities
@@ -170,6 +171,7 @@ class Hessian:
     passes: tuple[SecondOrderPass, ...]  # empty unless recorded (for the traces)
     asymmetry: float  # max |Hᵢⱼ − Hⱼᵢ|: zero up to rounding, or the check failed
     warnings: tuple[Diagnostic, ...] = ()
+    curvature: Curvature | None = None  # eigenvalues and verdict, when asked for (``eig``)
 
 
 @dataclass(frozen=True)
@@ -515,9 +517,15 @@ def _tables(graph: Graph, evaluation: Evaluation) -> tuple[Partials, Rows]:
 
 
 def hessian(
-    graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = None, *, record: bool = True
+    graph: Graph,
+    at: Mapping[str, float],
+    wrt: Sequence[str] | None = None,
+    *,
+    record: bool = True,
+    eig: bool = False,
 ) -> Hessian:
-    """The exact Hessian by forward-over-reverse: one sweep per ``wrt`` input gives a column.
+    """The exact Hessian by forward-over-reverse: one sweep per ``wrt`` input gives a column;
+    with ``eig``, its eigenvalues and the second-order test's verdict too (``core.curvature``).
 
     ``record`` keeps every sweep's vectors for the traces; without it only the gradient and the
     matrix (flat doubles, ``DenseMatrix``) are kept, so memory is the graph plus the output.
@@ -544,7 +552,10 @@ def hessian(
     _check_finite(graph, evaluation.values, tables, chain(grad, matrix.entries()), sweeps)
     hidden = hidden_infinities(graph, partials, columns, graph.outputs, seconds=seconds)
     warnings = _warnings(evaluation) + hidden
-    return Hessian(evaluation, columns, grad, matrix, tuple(passes), matrix.asymmetry(), warnings)
+    test = curvature(matrix) if eig else None
+    return Hessian(
+        evaluation, columns, grad, matrix, tuple(passes), matrix.asymmetry(), warnings, test
+    )
 
 
 def hvp(

@@ -3,8 +3,11 @@
 One box per Wengert node, labelled with its variable and operation (``v₁ = ln v₋₁``) and, given a
 point, its value and adjoint; one arrow per operand, from the operand to the node, labelled with
 the local partial ∂vᵢ/∂vₖ as the primitive table writes it (``1/v₋₁``) and, given a point, its
-value. The graph shares common subexpressions, so a shared node is drawn once with several
-arrows leaving it; constants stay inside the labels, as in the Wengert list.
+value. Given adjoints, the reverse sweep is drawn too, in a second colour and dashed: one arrow
+back along each operand, labelled with the contribution v̄ᵢ·∂vᵢ/∂vₖ it adds to v̄ₖ (written as
+the adjoint trace writes it, ``v̄₃·cos v₀ = -0.283662``), and the seed ȳ = 1 from the output.
+The graph shares common subexpressions, so a shared node is drawn once with several arrows
+leaving it; constants stay inside the labels, as in the Wengert list.
 
 ``picture`` decides what is drawn; ``to_dot`` and ``to_mermaid`` only write it down.
 """
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from .graph import Const, Graph
 from .notation import (
     BAR,
+    chain,
     const_text,
     format_number,
     node_text,
@@ -27,6 +31,11 @@ from .notation import (
 )
 
 INPUT, OPERATION, OUTPUT = "input", "operation", "output"
+FORWARD, ADJOINT = "forward", "adjoint"  # the kinds of arrow
+ADJOINT_COLOUR = "#c0392b"  # a red that stays distinct from black on a projector and in print
+# Points: Graphviz's default 14 for boxes, and edge labels as large (they were 10, too small to
+# read on a slide).
+FONT_SIZE = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,7 @@ class Arrow:
     source: str
     target: str
     label: str = ""
+    kind: str = FORWARD  # or ADJOINT: a step of the reverse sweep, drawn in ADJOINT_COLOUR
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,11 @@ def picture(
             if partials is not None and "v" in label:  # not for a constant such as 1 or −1
                 label += f" = {number(partials[i][k])}"
             arrows.append(Arrow(f"n{operand}", f"n{i}", label))
+            if bars is not None and partials is not None:
+                # Written, as in the adjoint trace, from the partial's formula; its value too.
+                flow = chain(var(graph, i, BAR), partial_text(graph, i, k))
+                flow += f" = {number(bars[i] * partials[i][k])}"
+                arrows.append(Arrow(f"n{i}", f"n{operand}", flow, ADJOINT))
     for k, output in enumerate(graph.outputs):
         shown = var(graph, output) if isinstance(output, int) else const_text(output)
         lines = [f"{output_name(graph, k)} = {shown}"]
@@ -86,6 +101,9 @@ def picture(
         boxes.append(Box(f"y{k}", tuple(lines), OUTPUT))
         if isinstance(output, int):
             arrows.append(Arrow(f"n{output}", f"y{k}"))
+            if bars is not None:
+                seed = f"{output_name(graph, k, BAR)} = 1"
+                arrows.append(Arrow(f"y{k}", f"n{output}", seed, ADJOINT))
     title = "; ".join(" ".join(source.split()) for source in graph.sources)
     return Picture(title, tuple(boxes), tuple(arrows))
 
@@ -94,8 +112,13 @@ def _text(text: str, ascii_only: bool) -> str:
     return to_ascii(text) if ascii_only else text
 
 
-def to_dot(drawing: Picture, ascii_only: bool = False) -> str:
-    """Graphviz: ``dot -Tsvg`` draws it, left to right, inputs as ellipses."""
+def to_dot(drawing: Picture, ascii_only: bool = False, dpi: int | None = None) -> str:
+    """Graphviz: ``dot -Tsvg`` draws it, left to right, inputs as ellipses; ``dpi`` sets the
+    resolution of bitmaps (``-Tpng``).
+
+    Edge labels are ``label``, not ``xlabel``: dot then lays them out as part of the graph,
+    making room for them, so they do not overlap boxes or each other. The adjoint arrows do
+    not take part in ranking (``constraint=false``): the picture keeps its forward layout."""
 
     def quote(lines: Sequence[str]) -> str:
         escaped = [
@@ -108,8 +131,11 @@ def to_dot(drawing: Picture, ascii_only: bool = False) -> str:
         "digraph autodiff {",
         f"    // {_text(drawing.title, ascii_only)}",
         "    rankdir=LR;",
-        '    node [shape=box, fontname="Helvetica"];',
-        '    edge [fontname="Helvetica", fontsize=10];',
+        "    nodesep=0.4;",
+        "    ranksep=0.8;",
+        *([f"    dpi={dpi};"] if dpi is not None else []),
+        f'    node [shape=box, fontname="Helvetica", fontsize={FONT_SIZE}];',
+        f'    edge [fontname="Helvetica", fontsize={FONT_SIZE}];',
     ]
     out += [
         f"    {box.key} [label={quote(box.lines)}"
@@ -117,9 +143,15 @@ def to_dot(drawing: Picture, ascii_only: bool = False) -> str:
         + "];"
         for box in drawing.boxes
     ]
+    adjoint = (
+        f'color="{ADJOINT_COLOUR}", fontcolor="{ADJOINT_COLOUR}", style=dashed, constraint=false'
+    )
     for arrow in drawing.arrows:
-        label = f" [label={quote([arrow.label])}]" if arrow.label else ""
-        out.append(f"    {arrow.source} -> {arrow.target}{label};")
+        attributes = [f"label={quote([arrow.label])}"] if arrow.label else []
+        if arrow.kind == ADJOINT:
+            attributes.append(adjoint)
+        listed = f" [{', '.join(attributes)}]" if attributes else ""
+        out.append(f"    {arrow.source} -> {arrow.target}{listed};")
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -136,7 +168,15 @@ def to_mermaid(drawing: Picture, ascii_only: bool = False) -> str:
     for box in drawing.boxes:
         left, right = shapes[box.kind]
         out.append(f"    {box.key}{left}{quote(box.lines)}{right}")
-    for arrow in drawing.arrows:
+    adjoint = []  # Mermaid styles links by their position in the text
+    for n, arrow in enumerate(drawing.arrows):
         label = f"|{quote([arrow.label])}|" if arrow.label else ""
-        out.append(f"    {arrow.source} -->{label} {arrow.target}")
+        link = "-->"
+        if arrow.kind == ADJOINT:
+            link = "-.->"
+            adjoint.append(str(n))
+        out.append(f"    {arrow.source} {link}{label} {arrow.target}")
+    if adjoint:
+        style = f"stroke:{ADJOINT_COLOUR},color:{ADJOINT_COLOUR}"
+        out.append(f"    linkStyle {','.join(adjoint)} {style}")
     return "\n".join(out) + "\n"

@@ -2,8 +2,9 @@
 
 Columns: the inputs, the outputs (``value``, or ``y1 … ym``), then what the command computes:
 ``d/dNAME`` (grad, hessian, hvp), ``dyK/dNAME`` (jacobian), ``jvp_yK``, ``vjp_NAME``,
-``hvp_NAME``, ``d2/dAdB`` (hessian). The single-point renderers and the batch evaluator both
-name and fill columns here, so a batch row and a single call print the same line.
+``hvp_NAME``, ``d2/dAdB`` (hessian; with ``--eig`` its eigenvalues ``lambdaK`` and ``verdict``).
+The single-point renderers and the batch evaluator both name and fill columns here, so a batch
+row and a single call print the same line.
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ def output_names(graph: Graph) -> list[str]:
     return ["value"] if m == 1 else [f"{graph.output_stem}{k + 1}" for k in range(m)]
 
 
-def columns(command: str, graph: Graph, wrt: Sequence[int]) -> list[str]:
-    """The record's column names for ``command`` on ``graph`` differentiated w.r.t. ``wrt``."""
-    return list(iter_columns(command, graph, wrt))
+def columns(command: str, graph: Graph, wrt: Sequence[int], eig: bool = False) -> list[str]:
+    """The record's column names for ``command`` on ``graph`` differentiated w.r.t. ``wrt``;
+    ``eig`` adds the Hessian's eigenvalues and the verdict of the second-order test."""
+    return list(iter_columns(command, graph, wrt, eig))
 
 
-def iter_columns(command: str, graph: Graph, wrt: Sequence[int]) -> Iterator[str]:
+def iter_columns(
+    command: str, graph: Graph, wrt: Sequence[int], eig: bool = False
+) -> Iterator[str]:
     """The names of ``columns`` one at a time: a Hessian of 3,000 inputs has 9M of them."""
     if command not in COMMANDS:
         raise ValueError(f"no record for {command!r}")
@@ -62,17 +66,21 @@ def iter_columns(command: str, graph: Graph, wrt: Sequence[int]) -> Iterator[str
     elif command == "hessian":
         yield from (f"d/d{x}" for x in by)
         yield from (f"d2/d{a}d{b}" for a in by for b in by)
+        if eig:
+            yield from (f"lambda{k + 1}" for k in range(len(by)))
+            yield "verdict"
     elif command == "hvp":
         yield from (f"d/d{x}" for x in by)
         yield from (f"hvp_{x}" for x in by)
 
 
-def record(command: str, result: Any) -> list[float]:
-    """The values of ``columns(...)`` for one result of ``command``."""
+def record(command: str, result: Any) -> list[float | str]:
+    """The values of ``columns(...)`` for one result of ``command`` (the verdict of a Hessian's
+    eigenvalues is the one word among them)."""
     return list(iter_record(command, result))
 
 
-def iter_record(command: str, result: Any) -> Iterator[float]:
+def iter_record(command: str, result: Any) -> Iterator[float | str]:
     """The values of ``record`` one at a time (a matrix is read row by row)."""
     evaluation: Evaluation = result if isinstance(result, Evaluation) else result.evaluation
     if command != "eval" and not isinstance(result, (Jacobian, Jvp, Vjp, Hessian, Hvp)):
@@ -88,6 +96,9 @@ def iter_record(command: str, result: Any) -> Iterator[float]:
     elif isinstance(result, Hessian):
         yield from result.gradient
         yield from (h for row in result.matrix for h in row)
+        if result.curvature is not None:
+            yield from result.curvature.eigenvalues
+            yield result.curvature.verdict
     else:
         yield from result.gradient
         yield from result.product

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -141,3 +142,102 @@ def test_dot_failing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert (
         result.stderr == "autodiff: error: Graphviz's dot failed: Error: syntax error in line 1\n"
     )
+
+
+# --- slides: readable labels, the adjoint flow, --dpi --------------------------------------------
+
+
+def test_labels_are_set_at_slide_size() -> None:
+    dot = to_dot(picture(parse("x*y")))
+    assert '    node [shape=box, fontname="Helvetica", fontsize=14];' in dot
+    assert '    edge [fontname="Helvetica", fontsize=14];' in dot
+    assert "dpi=" not in dot
+
+
+ADJOINT_STYLE = 'color="#c0392b", fontcolor="#c0392b", style=dashed, constraint=false'
+
+
+def test_the_adjoint_flow_in_a_second_colour() -> None:
+    dot = at_point(PAPER_EXPRESSION, {"x1": 2.0, "x2": 5.0})
+    back = re.findall(rf'^    (n\d+|y0) -> (n\d+) \[label="([^"]*)", {ADJOINT_STYLE}\];', dot, re.M)
+    # One arrow back along each operand, with its contribution v̄ᵢ·∂vᵢ/∂vₖ, and the seed ȳ = 1.
+    assert back == [
+        ("n2", "n0", "v̄₁/v₋₁ = 0.5"),
+        ("n3", "n0", "v̄₂·v₀ = 5"),
+        ("n3", "n1", "v̄₂·v₋₁ = 2"),
+        ("n4", "n1", "v̄₃·cos v₀ = -0.283662"),
+        ("n5", "n2", "v̄₄ = 1"),
+        ("n5", "n3", "v̄₄ = 1"),
+        ("n6", "n5", "v̄₅ = 1"),
+        ("n6", "n4", "−v̄₅ = -1"),
+        ("y0", "n6", "y\u0304 = 1"),  # ȳ, written as the notation writes it
+    ]
+    # The contributions into v₋₁ add up to its adjoint, as the reverse sweep says: 0.5 + 5.
+    assert "v̄₋₁ = 5.5" in dot
+
+
+def test_no_adjoint_flow_without_adjoints() -> None:
+    assert "dashed" not in to_dot(picture(parse(PAPER_EXPRESSION)))
+    result = runner.invoke(app, ["graph", "x*y", "x+y", "--at", "x=1,y=2"])
+    assert result.exit_code == 0 and "dashed" not in result.stdout
+
+
+def test_mermaid_draws_the_adjoint_flow_dashed_and_coloured() -> None:
+    result = runner.invoke(app, ["graph", "x*y", "--at", "x=2,y=3", "-F", "mermaid"])
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0
+    assert lines[-7:] == [
+        '    n0 -->|"v₀ = 3"| n2',
+        '    n2 -.->|"v̄₁·v₀ = 3"| n0',
+        '    n1 -->|"v₋₁ = 2"| n2',
+        '    n2 -.->|"v̄₁·v₋₁ = 2"| n1',
+        "    n2 --> y0",
+        '    y0 -.->|"f̄ = 1"| n2',
+        "    linkStyle 1,3,5 stroke:#c0392b,color:#c0392b",
+    ]
+
+
+def test_dpi_is_written_into_the_dot_text() -> None:
+    result = runner.invoke(app, ["graph", "x*y", "--dpi", "300"])
+    assert result.exit_code == 0 and "\n    dpi=300;\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-F", "svg", "--dpi", "300"], "--dpi sets the resolution of png"),
+        (["-F", "mermaid", "--dpi", "300"], "mermaid has no resolution"),
+        (["--dpi", "0"], "0 is not in the range 1<=x<=2400"),
+    ],
+)
+def test_dpi_without_a_resolution_is_refused(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["graph", "x*y", *args])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell-script stand-in for dot")
+def test_dpi_reaches_dot_for_png(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_dot(tmp_path, 'echo "<$1>"; cat\n')
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    target = tmp_path / "graph.png"
+    png = runner.invoke(app, ["graph", "x*y", "-F", "png", "--dpi", "200", "-o", str(target)])
+    assert png.exit_code == 0 and b"\n    dpi=200;\n" in target.read_bytes()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_real_png_scales_with_dpi(tmp_path: Path) -> None:
+    sizes = []
+    for dpi in ("72", "144"):
+        target = tmp_path / f"graph{dpi}.png"
+        args = ["graph", PAPER_EXPRESSION, "--at", "x1=2,x2=5", "-F", "png", "--dpi", dpi]
+        result = runner.invoke(app, [*args, "-o", str(target)])
+        assert result.exit_code == 0, result.stderr
+        sizes.append(png_size(target.read_bytes()))
+    (w1, h1), (w2, h2) = sizes
+    assert abs(w2 - 2 * w1) <= 2 and abs(h2 - 2 * h1) <= 2

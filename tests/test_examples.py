@@ -73,6 +73,9 @@ def test_every_lecture_example_is_on_the_page() -> None:
         'jacobian "tanh(1*x1+2*x2+0.5)" "tanh(3*x1+4*x2-1)" --at x1=0.1,x2=-0.2',
         "x1*x2*x3*x4*x5*x6*x7*x8",  # n >> m
         '"sin(x)" "cos(x)" "exp(x)"',  # m >> n
+        'hessian "x1^2 + x2^2" --at x1=0,x2=0 --eig',  # the second-order test: a minimum
+        'hessian "x1^2 - x2^2" --at x1=0,x2=0 --eig',  # and a saddle
+        "--dir 1,1 --h 1e-6",  # a directional derivative checked at one step
     ]:
         assert needle in shown, needle
     text = EXAMPLES.read_text(encoding="utf-8")

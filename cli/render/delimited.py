@@ -81,7 +81,8 @@ def write_result(
         return
     graph = result.graph if hasattr(result, "graph") else result.evaluation.graph
     # One record can be 9M cells (a Hessian of 3,000 inputs): written a slice at a time.
-    header = iter_columns(command, graph, wrt_of(result))
+    eig = getattr(result, "curvature", None) is not None
+    header = iter_columns(command, graph, wrt_of(result), eig)
     _write_row(out, map(_quoted(delimiter), header), delimiter)
     _write_row(out, map(_format, iter_record(command, result)), delimiter)
 

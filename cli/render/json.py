@@ -276,6 +276,10 @@ def hessian_doc(result: Hessian, options: RenderOptions) -> Doc:
     doc["gradient"] = _by_name(names, result.gradient)
     doc["hessian"] = Stream(_nums(row) for row in result.matrix)
     doc["asymmetry"] = result.asymmetry
+    if result.curvature is not None:
+        doc["eigenvalues"] = list(result.curvature.eigenvalues)
+        doc["eigenvalue_tol"] = result.curvature.tol
+        doc["verdict"] = result.curvature.verdict
     if options.trace:
         doc["trace"] = _trace(graph, result.evaluation, options)
         doc["passes"] = _second_order_trace(result.passes)

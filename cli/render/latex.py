@@ -35,6 +35,7 @@ _SYMBOLS = {
     "∂": r"\partial ",
     "→": r"\to ",
     "π": r"\pi ",
+    "λ": r"\lambda ",
     "…": r"\dots ",
     "←": r"\leftarrow ",
     "{": r"\{",

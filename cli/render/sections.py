@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from autodiff.core.curvature import Curvature
 from autodiff.core.derivatives import (
     Cost,
     Evaluation,
@@ -33,7 +34,8 @@ Cell = str | float | None
 class Section:
     """One table: ``text_columns`` of notation, then ``number_columns`` of numbers."""
 
-    key: str  # primal, wengert, tangent, adjoint, second_order, advisor, result, jacobian, hessian
+    key: str  # primal, wengert, tangent, adjoint, second_order, advisor, result, jacobian,
+    # hessian, eigenvalues
     title: str
     text_columns: list[str]
     number_columns: list[str]
@@ -151,6 +153,17 @@ def matrix_section(
     return section
 
 
+def eigen_section(curvature: Curvature, ascii_only: bool = False) -> Section:
+    """The Hessian's eigenvalues, ascending, under the verdict of the second-order test."""
+    title = f"Eigenvalues of the Hessian: {curvature.verdict}"
+    lam = "lambda" if ascii_only else "λ"
+    section = Section("eigenvalues", title, [""], [lam], precise=True)
+    section.rows = [[f"{lam}{k + 1}", x] for k, x in enumerate(curvature.eigenvalues)]
+    tol = format_number(curvature.tol, 3)
+    section.caption = f"{curvature.meaning} (tol = n·eps·max|eigenvalue| = {tol})"
+    return section
+
+
 def advisor_section(cost: Cost) -> Section:
     """The mode advisor's reasoning, with the counts of this Wengert list."""
     section = Section("advisor", "Mode advisor", ["", "sweeps", "multiply-adds"], [])
@@ -236,6 +249,8 @@ def build(command: str, result: Any, options: RenderOptions, advise: bool = Fals
             matrix = matrix_section("hessian", title, names, names, result.matrix)
             matrix.caption = f"symmetry check: max |Hij - Hji| = {format_number(result.asymmetry)}"
             extra = [matrix]
+            if result.curvature is not None:
+                extra.append(eigen_section(result.curvature, options.ascii))
     else:
         raise ValueError(f"no sections for {command!r}")
     if not options.trace:

@@ -53,12 +53,13 @@ def _flag(agrees: bool | None) -> str:
 
 
 def check_rows(result: Check, options: RenderOptions) -> list[list[object]]:
-    """One row per method × output × input: its derivative beside AD's, and the method's error
-    (over the whole Jacobian, as in the table) at its best step."""
+    """One row per method × output × input (or the one direction u, named ``u``): its
+    derivative beside AD's, and the method's error (over the whole Jacobian, as in the table)
+    at its best step."""
     rows: list[list[object]] = []
     for m in result.methods:
         for k, reference in enumerate(result.reference):
-            for c, name in enumerate(result.wrt_names):
+            for c, name in enumerate(result.column_names):
                 value = None if m.matrix is None else m.matrix[k][c]
                 verdict, note = _flag(m.agrees), options.text(m.note)
                 rows.append(

@@ -19,6 +19,8 @@ def _matrix(matrix: Sequence[Sequence[float]] | None) -> list[list[float | None]
 def check_json(result: Check, options: RenderOptions) -> str:
     doc = _header("check", result.graph, result.evaluation)
     doc["wrt"] = list(result.wrt_names)
+    if result.direction is not None:  # then every "jacobian" below is J·u, one column
+        doc["direction"] = dict(zip(result.wrt_names, result.direction))
     doc["tol"] = result.tol
     doc["agrees"] = result.agrees
     doc["jacobian"] = _matrix(result.reference)

@@ -37,6 +37,13 @@ def _point(result: Check) -> str:
     return ", ".join(f"{n} = {format_number(x)}" for n, x in zip(names, point))
 
 
+def _along(result: Check) -> str:
+    """`` along u = (1, 0)`` when a direction is checked."""
+    if result.direction is None:
+        return ""
+    return " along u = (" + ", ".join(format_number(u) for u in result.direction) + ")"
+
+
 def _is_scalar(result: Check) -> bool:
     return len(result.reference) == 1 and len(result.reference[0]) == 1
 
@@ -45,10 +52,10 @@ def check_sections(result: Check, ascii_only: bool = False) -> list[Section]:
     """The methods against AD, the AD Jacobian (when it is not a single number), the steps."""
     graph = result.graph
     scalar = _is_scalar(result)
-    value = [f"∂{output_name(graph, 0)}/∂{result.wrt_names[0]}"] if scalar else []
+    value = [f"∂{output_name(graph, 0)}/∂{result.column_names[0]}"] if scalar else []
     methods = Section(
         "check",
-        f"Derivative check of {'; '.join(graph.sources)} at {_point(result)}",
+        f"Derivative check of {'; '.join(graph.sources)} at {_point(result)}{_along(result)}",
         ["method"],
         ["h", *value, "error", "agrees"],
         precise=True,
@@ -67,12 +74,16 @@ def check_sections(result: Check, ascii_only: bool = False) -> list[Section]:
     else:
         failed = ", ".join(m.label for m in result.failures)
         verdict = f"Disagree with reverse-mode AD beyond --tol {tol}: {failed}"
-    rule = "error = max |J − J_AD| / max(1, |J_AD|); differences at their best step h"
+    j = "J" if result.direction is None else "(J·u)"
+    rule = f"error = max |{j} − {j}_AD| / max(1, |{j}_AD|); differences at their best step h"
+    if len(result.steps) == 1:
+        rule = rule.replace("their best step h", f"the step h = {_step(result.steps[0].h)}")
     methods.caption = "\n".join([f"{verdict} ({rule}).", *notes])
     sections = [methods]
     if not scalar:
+        title = "Jacobian" if result.direction is None else "J·u"
         jacobian = Section(
-            "jacobian", "Jacobian (AD, reverse mode)", [""], list(result.wrt_names), precise=True
+            "jacobian", f"{title} (AD, reverse mode)", [""], list(result.column_names), precise=True
         )
         for k, (source, row) in enumerate(zip(graph.sources, result.reference)):
             jacobian.rows.append([f"{output_name(graph, k)} = {source}", *row])
