@@ -22,7 +22,7 @@ from .commandline import AutodiffGroup, lazy_group
 from .errors import EXIT_INPUT
 from .formats import TRACES, format_choices, format_help
 from .render.options import RenderOptions
-from .runner import Job, console, guard, run, stdout_is_unicode, warn
+from .runner import Job, console, fail, guard, run, stdout_is_unicode, warn
 
 HEADLINE = 'autodiff grad "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5'
 DEFAULT_DIGITS = 6  # of the numbers in trace tables, unless --digits says otherwise
@@ -131,6 +131,17 @@ Digits = Annotated[
         max=17,
         help="Significant digits of the numbers in tables, Markdown and LaTeX (default: 6 in "
         "the traces, the results in full); JSON, CSV and TSV always carry every digit.",
+        show_default=False,
+    ),
+]
+Decimals = Annotated[
+    int | None,
+    typer.Option(
+        "--decimals",
+        min=0,
+        max=17,
+        help="Decimal places of the numbers in tables, Markdown and LaTeX, traces and results "
+        "(3 prints the paper's 0.693, 10.693, 5.5); instead of --digits.",
         show_default=False,
     ),
 ]
@@ -267,12 +278,14 @@ def _names(graph: Any, wrt: list[str] | None) -> tuple[str, ...]:
 # rounds the results too).
 _JOB_FIELDS = {
     "expressions", "files", "at", "ascii", "trace", "quiet", "debug", "points",
-    "on_error", "strict", "max_nodes", "max_rows",
+    "on_error", "strict", "max_nodes", "max_rows", "decimals",
 }  # fmt: skip
 
 
 def _job(command: str, options: dict[str, Any], **extra: Any) -> Job:
     """A Job from a command's parameters (its ``locals()``), enums as their values."""
+    if options["digits"] is not None and options["decimals"] is not None:
+        fail("autodiff: error: --digits and --decimals both say how to round: give one", EXIT_INPUT)
     values = {k: v for k, v in options.items() if k in _JOB_FIELDS}
     values["fmt"] = options["format"]
     values["digits"] = options["digits"] or DEFAULT_DIGITS
@@ -320,6 +333,7 @@ def grad(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -363,6 +377,7 @@ def jacobian(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -409,6 +424,7 @@ def jvp(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -455,6 +471,7 @@ def vjp(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -493,6 +510,7 @@ def hessian(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -535,6 +553,7 @@ def hvp(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -571,6 +590,7 @@ def eval_(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -597,6 +617,7 @@ def wengert(
     files: Files = None,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
     ascii: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,

@@ -45,6 +45,7 @@ class Job:
     fmt: str = "table"
     digits: int = 6
     result_digits: int | None = None  # --digits rounds the results of tables too, when given
+    decimals: int | None = None  # --decimals: fixed places instead of significant digits
     ascii: bool = False
     trace: bool | None = None  # None: the format's default (tables yes, CSV no)
     quiet: bool = False
@@ -64,7 +65,9 @@ class Job:
         if trace is None:  # the format's default: traces for people, unless the graph is huge
             trace = self.fmt not in ("csv", "tsv") and self.nodes <= AUTO_TRACE_NODES
         ascii_only = self.ascii or not stdout_is_unicode()
-        return RenderOptions(self.digits, ascii_only, trace, self.max_rows, self.result_digits)
+        return RenderOptions(
+            self.digits, ascii_only, trace, self.max_rows, self.result_digits, self.decimals
+        )
 
 
 def stdout_is_unicode() -> bool:

@@ -45,15 +45,22 @@ def to_ascii(text: str) -> str:
     return "".join(_ASCII.get(ch, ch) for ch in text)
 
 
-def format_number(x: float, digits: int | None = None) -> str:
-    """Shortest round-trip form (``5.5``, ``10``), or ``digits`` significant digits."""
+def format_number(x: float, digits: int | None = None, decimals: int | None = None) -> str:
+    """Shortest round-trip form (``5.5``, ``10``), ``digits`` significant digits, or at most
+    ``decimals`` places after the point, trailing zeros dropped as the paper prints them
+    (``0.693``, ``10``, ``5.5`` with 3)."""
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    text = repr(x) if digits is None else f"{x:.{digits}g}"
-    if text.endswith(".0"):
-        text = text[:-2]
+    if decimals is not None:
+        text = f"{x:.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+    else:
+        text = repr(x) if digits is None else f"{x:.{digits}g}"
+        if text.endswith(".0"):
+            text = text[:-2]
     return "0" if text == "-0" else text
 
 
