@@ -145,6 +145,14 @@ Decimals = Annotated[
         show_default=False,
     ),
 ]
+Work = Annotated[
+    bool,
+    typer.Option(
+        "--work",
+        help="Add a column with each step's arithmetic, values put in (ln 2, 1×5 + 0×2), as "
+        "in the paper's tables.",
+    ),
+]
 Ascii = Annotated[
     bool,
     typer.Option("--ascii", help="Plain ASCII: v-1, vdot1, vbar0 instead of v₋₁, v̇₁, v̄₀."),
@@ -278,7 +286,7 @@ def _names(graph: Any, wrt: list[str] | None) -> tuple[str, ...]:
 # rounds the results too).
 _JOB_FIELDS = {
     "expressions", "files", "at", "ascii", "trace", "quiet", "debug", "points",
-    "on_error", "strict", "max_nodes", "max_rows", "decimals",
+    "on_error", "strict", "max_nodes", "max_rows", "decimals", "work",
 }  # fmt: skip
 
 
@@ -334,6 +342,7 @@ def grad(
     format: FormatOption = Format.table,
     digits: Digits = None,
     decimals: Decimals = None,
+    work: Work = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -378,6 +387,7 @@ def jacobian(
     format: FormatOption = Format.table,
     digits: Digits = None,
     decimals: Decimals = None,
+    work: Work = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -425,6 +435,7 @@ def jvp(
     format: FormatOption = Format.table,
     digits: Digits = None,
     decimals: Decimals = None,
+    work: Work = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -472,6 +483,7 @@ def vjp(
     format: FormatOption = Format.table,
     digits: Digits = None,
     decimals: Decimals = None,
+    work: Work = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -511,6 +523,7 @@ def hessian(
     format: FormatOption = Format.table,
     digits: Digits = None,
     decimals: Decimals = None,
+    work: Work = False,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -554,6 +567,7 @@ def hvp(
     format: FormatOption = Format.table,
     digits: Digits = None,
     decimals: Decimals = None,
+    work: Work = False,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -591,6 +605,7 @@ def eval_(
     format: FormatOption = Format.table,
     digits: Digits = None,
     decimals: Decimals = None,
+    work: Work = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -618,6 +633,7 @@ def wengert(
     format: FormatOption = Format.table,
     digits: Digits = None,
     decimals: Decimals = None,
+    work: Work = False,
     ascii: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,

@@ -46,6 +46,7 @@ class Job:
     digits: int = 6
     result_digits: int | None = None  # --digits rounds the results of tables too, when given
     decimals: int | None = None  # --decimals: fixed places instead of significant digits
+    work: bool = False  # --work: worked arithmetic in the traces
     ascii: bool = False
     trace: bool | None = None  # None: the format's default (tables yes, CSV no)
     quiet: bool = False
@@ -66,7 +67,13 @@ class Job:
             trace = self.fmt not in ("csv", "tsv") and self.nodes <= AUTO_TRACE_NODES
         ascii_only = self.ascii or not stdout_is_unicode()
         return RenderOptions(
-            self.digits, ascii_only, trace, self.max_rows, self.result_digits, self.decimals
+            self.digits,
+            ascii_only,
+            trace,
+            self.max_rows,
+            self.result_digits,
+            self.decimals,
+            self.work,
         )
 
 

@@ -14,12 +14,16 @@ from .graph import Const, Graph
 from .notation import (
     BAR,
     DOT,
+    Number,
     adjoint_rule,
     const_text,
     node_text,
     output_name,
     tangent_rule,
     var,
+    worked_adjoint,
+    worked_primal,
+    worked_tangent,
 )
 
 Arg = int | float  # a Wengert index (int) or an inline constant (float)
@@ -39,6 +43,7 @@ class NodeRow:
     expr: str  # "ln v₋₁", or the input's name
     level: int
     value: float | None = None
+    work: str | None = None  # "ln 2": the step with its operands' values, when asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,7 @@ class TangentRow:
     var: str  # v̇₁
     rule: str  # v̇₋₁/v₋₁
     tangents: tuple[float, ...]  # one per seed (input)
+    works: tuple[str, ...] | None = None  # "1×5 + 0×2": worked arithmetic, one per seed
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,7 @@ class AdjointRow:
     partial: float
     contribution: float
     adjoint: float  # running value after the step
+    work: str = ""  # the local term as the paper writes it: v̄₄×1, v̄₅×(−1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +83,11 @@ class OutputRow:
     value: float | None = None
 
 
-def node_rows(graph: Graph, values: tuple[float, ...] | None = None) -> list[NodeRow]:
+def node_rows(
+    graph: Graph, values: tuple[float, ...] | None = None, number: Number | None = None
+) -> list[NodeRow]:
+    """The Wengert list, with values when given; with ``number`` (how a table writes a number)
+    also each step's worked arithmetic."""
     rows = []
     for i, node in enumerate(graph.nodes):
         args = tuple(
@@ -94,6 +105,9 @@ def node_rows(graph: Graph, values: tuple[float, ...] | None = None) -> list[Nod
                 expr=node_text(graph, i),
                 level=node.level,
                 value=None if values is None else values[i],
+                work=None
+                if values is None or number is None
+                else worked_primal(graph, i, values, number),
             )
         )
     return rows
@@ -108,12 +122,18 @@ def output_rows(graph: Graph, outputs: tuple[float, ...] | None = None) -> list[
     return rows
 
 
-def primal_rows(evaluation: Evaluation) -> list[NodeRow]:
-    return node_rows(evaluation.graph, evaluation.values)
+def primal_rows(evaluation: Evaluation, number: Number | None = None) -> list[NodeRow]:
+    return node_rows(evaluation.graph, evaluation.values, number)
 
 
-def tangent_rows(graph: Graph, passes: Sequence[ForwardPass]) -> list[TangentRow]:
-    """The tangent trace, with one column per forward pass."""
+def tangent_rows(
+    graph: Graph,
+    passes: Sequence[ForwardPass],
+    values: Sequence[float] = (),
+    number: Number | None = None,
+) -> list[TangentRow]:
+    """The tangent trace, with one column per forward pass; with the primal ``values`` and
+    ``number`` also each step's worked arithmetic in every pass."""
     return [
         TangentRow(
             node=i,
@@ -121,6 +141,9 @@ def tangent_rows(graph: Graph, passes: Sequence[ForwardPass]) -> list[TangentRow
             var=var(graph, i, DOT),
             rule=tangent_rule(graph, i),
             tangents=tuple(p.dots[i] for p in passes),
+            works=None
+            if number is None
+            else tuple(worked_tangent(graph, i, values, p.dots, number) for p in passes),
         )
         for i in range(len(graph.nodes))
     ]
@@ -142,6 +165,7 @@ def adjoint_rows(graph: Graph, sweep: ReversePass) -> list[AdjointRow]:
                 partial=step.partial,
                 contribution=step.contribution,
                 adjoint=step.adjoint,
+                work=worked_adjoint(graph, step.source, step.operand),
             )
         )
     return rows

@@ -57,7 +57,7 @@ def test_table_shows_the_paper_traces() -> None:
         "v₃    sin v₀     -0.959",
         "v₅    v₄ − v₃      11.7",
         "v̄₃        =    v̄₅·∂v₅/∂v₃    −v̄₅",
-        "v̄₀        +=   v̄₂·∂v₂/∂v₀    v̄₂·v₋₁",
+        "v̄₀        +=   v̄₂·∂v₂/∂v₀    v̄₂×v₋₁",
         "v̄₋₁       +=   v̄₁·∂v₁/∂v₋₁   v̄₁/v₋₁",
         "y         11.7",  # --digits rounds the result too
         "∂y/∂x2    1.72",

@@ -89,7 +89,7 @@ def test_latex_uses_the_paper_notation() -> None:
         r"$v_{-1}$",
         r"$\ln v_{-1}$",
         r"$\bar{v}_{0}$ & $\mathrel{+}=$",
-        r"$\bar{v}_{3}\cdot \cos v_{0}$",
+        r"$\bar{v}_{3}\times \cos v_{0}$",
         r"$\partial y/\partial x_{2}$ & $1.7163378145367738$",
     ]:
         assert fragment in out

@@ -46,3 +46,97 @@ def test_digits_and_decimals_together_are_bad_usage() -> None:
     code, out, err = run(*HEADLINE, "--decimals", "3", "--digits", "3")
     assert (code, out) == (2, "")
     assert "--digits and --decimals" in err
+
+
+def _column(out: str, header: str) -> list[str]:
+    """The cells of one Markdown column, in order."""
+    lines = [line for line in out.splitlines() if line.startswith("| ") and "| ---" not in line]
+    start = next(k for k, line in enumerate(lines) if header in line.split(" | "))
+    index = [cell.strip() for cell in lines[start].strip("|").split(" | ")].index(header)
+    rows = []
+    for line in lines[start + 1 :]:
+        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+        if len(cells) <= index or cells[0] in ("var", "tangent", "#", ""):
+            break
+        rows.append(cells[index])
+    return rows
+
+
+def test_work_shows_table_2_primal_arithmetic() -> None:
+    _, out, _ = run(*HEADLINE, "--work", "--decimals", "3", "-F", "markdown")
+    work = _column(out, "work")
+    assert work == ["", "", "ln 2", "2 × 5", "sin 5", "0.693 + 10", "10.693 + 0.959", ""]
+
+
+def test_work_shows_table_2_tangent_arithmetic() -> None:
+    args = ["jvp", PAPER_EXPRESSION, "--at", "x1=2,x2=5", "--dir", "1,0"]
+    _, out, _ = run(*args, "--work", "--decimals", "3", "-F", "markdown")
+    tangent = out[out.index("Forward tangent trace") :]
+    assert _column(tangent, "work") == [
+        "",
+        "",
+        "1/2",
+        "1×5 + 0×2",
+        "0×cos 5",
+        "0.5 + 5",
+        "5.5 − 0",
+        "",
+    ]
+
+
+def test_work_writes_the_adjoint_local_terms_as_the_paper() -> None:
+    _, out, _ = run(*HEADLINE, "--work", "-F", "markdown")
+    adjoint = out[out.index("Reverse adjoint trace") :]
+    assert _column(adjoint, "work")[:9] == [
+        "",
+        "v̄₅×1",
+        "v̄₅×(−1)",
+        "v̄₄×1",
+        "v̄₄×1",
+        "v̄₃×cos v₀",
+        "v̄₂×v₀",
+        "v̄₂×v₋₁",
+        "v̄₁/v₋₁",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "at", "work"),
+    [
+        ("x - y", "x=1,y=-2", "1 + 2"),  # a − (−2) reads 1 + 2, as the paper's v₅
+        ("x + y", "x=1,y=-2", "1 − 2"),
+        ("x * y", "x=1,y=-2", "1 × (−2)"),
+        ("sin(x)", "x=-1", "sin (−1)"),
+        ("x * pi", "x=2", "2 × π"),
+    ],
+)
+def test_work_puts_values_in_with_their_signs(expression: str, at: str, work: str) -> None:
+    _, out, _ = run("eval", expression, "--at", at, "--work", "-F", "markdown")
+    assert f"| {work} |" in out
+
+
+def test_worked_tangent_keeps_a_product_by_one() -> None:
+    # The form comes from the symbolic rule: v̇₋₁×v₀ at v₀ = 1 is 1×1, not a bare 1.
+    args = ["jvp", "x*y", "--at", "x=1,y=1", "--dir", "1,0", "--work", "-F", "markdown"]
+    _, out, _ = run(*args)
+    assert "| 1×1 + 0×1 |" in out
+
+
+def test_without_work_there_is_no_work_column() -> None:
+    for fmt in ("table", "markdown", "latex"):
+        _, out, _ = run(*HEADLINE, "-F", fmt)
+        assert "work" not in out
+
+
+def test_sigmoid_is_sigma_in_traces() -> None:
+    _, out, _ = run("grad", "sigmoid(x) + softplus(x)", "--at", "x=1")
+    assert "σ v₀" in out and "v̄₂×σ v₀" in out
+    _, out, _ = run("grad", "sigmoid(x)", "--at", "x=1", "-F", "latex")
+    assert r"$\sigma v_{0}$" in out
+    _, out, _ = run("grad", "sigmoid(x)", "--at", "x=1", "--ascii")
+    assert "sigmoid v0" in out
+
+
+def test_chain_rule_products_are_times_as_in_the_paper() -> None:
+    _, out, _ = run(*HEADLINE, "--mode", "forward")
+    assert "v̇₋₁×v₀ + v̇₀×v₋₁" in out and "v̇₀×cos v₀" in out

@@ -35,6 +35,7 @@ _SYMBOLS = {
     "∂": r"\partial ",
     "→": r"\to ",
     "π": r"\pi ",
+    "σ": r"\sigma ",
     "…": r"\dots ",
     "←": r"\leftarrow ",
     "{": r"\{",

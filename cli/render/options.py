@@ -15,13 +15,14 @@ class RenderOptions:
     max_rows: int = 1000  # rows of a trace table shown to people (tables, Markdown, LaTeX)
     result_digits: int | None = None  # significant digits of results; None: round-trip
     decimals: int | None = None  # --decimals: fixed places after the point, traces and results
+    work: bool = False  # --work: a column with each step's arithmetic, values put in
 
     def text(self, text: str) -> str:
         return to_ascii(text) if self.ascii else text
 
-    def number(self, x: float | None) -> str:
-        """A number in a trace table, rounded to ``digits``."""
-        return "" if x is None else format_number(x, self.digits, self.decimals)
+    def number(self, x: float) -> str:
+        """A number in a trace table, rounded to ``digits`` (or ``decimals``)."""
+        return format_number(x, self.digits, self.decimals)
 
     def cell(self, x: float, precise: bool) -> str:
         """A number of a section for people: a result (``precise``) in full unless --digits
