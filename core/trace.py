@@ -19,6 +19,7 @@ from .notation import (
     const_text,
     node_text,
     output_name,
+    seed_name,
     tangent_rule,
     var,
     worked_adjoint,
@@ -76,7 +77,8 @@ class AdjointRow:
 
 @dataclass(frozen=True, slots=True)
 class OutputRow:
-    """``y = v₅`` (or ``y₂ = 3`` for a constant output), with its value."""
+    """A row that closes a trace: ``y = v₅`` (or ``y₂ = 3`` for a constant output), or an
+    input's adjoint ``x̄1 = v̄₋₁``, with its value."""
 
     name: str
     expr: str
@@ -120,6 +122,14 @@ def output_rows(graph: Graph, outputs: tuple[float, ...] | None = None) -> list[
         value = None if outputs is None else outputs[k]
         rows.append(OutputRow(output_name(graph, k), expr, value))
     return rows
+
+
+def input_adjoint_rows(graph: Graph, sweep: ReversePass) -> list[OutputRow]:
+    """``x̄1 = v̄₋₁ = 5.5`` for every input: the rows the paper's adjoint trace ends with."""
+    return [
+        OutputRow(seed_name(name, BAR), var(graph, j, BAR), sweep.bars[j])
+        for j, name in enumerate(graph.input_names)
+    ]
 
 
 def primal_rows(evaluation: Evaluation, number: Number | None = None) -> list[NodeRow]:

@@ -140,3 +140,17 @@ def test_sigmoid_is_sigma_in_traces() -> None:
 def test_chain_rule_products_are_times_as_in_the_paper() -> None:
     _, out, _ = run(*HEADLINE, "--mode", "forward")
     assert "v̇₋₁×v₀ + v̇₀×v₋₁" in out and "v̇₀×cos v₀" in out
+
+
+def test_adjoint_trace_ends_with_the_inputs_adjoints() -> None:
+    _, out, _ = run(*HEADLINE, "--decimals", "3", "-F", "markdown")
+    adjoint = out[out.index("Reverse adjoint trace") : out.index("Result")]
+    rows = [line for line in adjoint.splitlines() if line.startswith("| ")]
+    assert rows[-2:] == ["|  | x̄1 | = | v̄₋₁ |  |  | 5.5 |", "|  | x̄2 | = | v̄₀ |  |  | 1.716 |"]
+
+
+def test_every_reverse_sweep_of_a_jacobian_ends_with_its_inputs_adjoints() -> None:
+    args = ["jacobian", "x*y", "x+y", "--at", "x=2,y=3", "-m", "reverse", "-F", "markdown"]
+    _, out, _ = run(*args)
+    assert out.count("| x̄ | = | v̄₋₁ |  |  | 3 |") == 1  # ∂(xy)/∂x
+    assert out.count("| x̄ | = | v̄₋₁ |  |  | 1 |") == 1  # ∂(x+y)/∂x

@@ -30,7 +30,14 @@ from autodiff.core.notation import (
     seed_name,
     var,
 )
-from autodiff.core.trace import adjoint_rows, node_rows, output_rows, primal_rows, tangent_rows
+from autodiff.core.trace import (
+    adjoint_rows,
+    input_adjoint_rows,
+    node_rows,
+    output_rows,
+    primal_rows,
+    tangent_rows,
+)
 
 from .options import RenderOptions
 
@@ -119,8 +126,9 @@ def tangent_section(
 
 
 def adjoint_section(graph: Graph, sweep: ReversePass, work: bool = False) -> Section:
-    """Table 3 (right): every accumulation step of one reverse sweep, in order; with ``work``
-    the local terms as the paper writes them (``v̄₄×1``)."""
+    """Table 3 (right): every accumulation step of one reverse sweep, in order, then the
+    inputs' adjoints (``x̄1 = v̄₋₁``); with ``work`` the local terms as the paper writes them
+    (``v̄₄×1``)."""
     title = "Reverse adjoint trace"
     if len(graph.outputs) > 1:
         seeds = ", ".join(
@@ -136,6 +144,10 @@ def adjoint_section(graph: Graph, sweep: ReversePass, work: bool = False) -> Sec
         section.rows.append(
             [str(row.step), row.var, op, row.symbolic, row.local, *worked, *numbers]
         )
+    section.breaks.append(len(section.rows))
+    pad = [""] * (len(texts) - 4)
+    for out in input_adjoint_rows(graph, sweep):
+        section.rows.append(["", out.name, "=", out.expr, *pad, None, out.value])
     return section
 
 
