@@ -153,6 +153,16 @@ Work = Annotated[
         "in the paper's tables.",
     ),
 ]
+InputOrder = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--inputs",
+        help="Number the inputs v₁₋ₙ … v₀ in this order (x2,x1) instead of the natural order of "
+        "their names; inputs not named follow in natural order.",
+        metavar="NAME,…",
+        show_default=False,
+    ),
+]
 Ascii = Annotated[
     bool,
     typer.Option("--ascii", help="Plain ASCII: v-1, vdot1, vbar0 instead of v₋₁, v̇₁, v̄₀."),
@@ -263,6 +273,7 @@ def _point(at: list[str] | None) -> dict[str, float]:
 
 
 def _wrt(wrt: list[str] | None) -> list[str] | None:
+    """Names given as NAME,… (repeatable): --wrt, --inputs."""
     if not wrt:
         return None
     from .point import split_top_level
@@ -298,6 +309,7 @@ def _job(command: str, options: dict[str, Any], **extra: Any) -> Job:
     values["fmt"] = options["format"]
     values["digits"] = options["digits"] or DEFAULT_DIGITS
     values["result_digits"] = options["digits"]
+    values["inputs"] = _wrt(options["inputs"]) or []
     values.update(extra)
     return Job(command, **{k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()})
 
@@ -343,6 +355,7 @@ def grad(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -388,6 +401,7 @@ def jacobian(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -436,6 +450,7 @@ def jvp(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -484,6 +499,7 @@ def vjp(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -524,6 +540,7 @@ def hessian(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -568,6 +585,7 @@ def hvp(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -606,6 +624,7 @@ def eval_(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -634,6 +653,7 @@ def wengert(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    inputs: InputOrder = None,
     ascii: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,

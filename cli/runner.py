@@ -47,6 +47,7 @@ class Job:
     result_digits: int | None = None  # --digits rounds the results of tables too, when given
     decimals: int | None = None  # --decimals: fixed places instead of significant digits
     work: bool = False  # --work: worked arithmetic in the traces
+    inputs: list[str] = field(default_factory=list)  # --inputs: these inputs first, in order
     ascii: bool = False
     trace: bool | None = None  # None: the format's default (tables yes, CSV no)
     quiet: bool = False
@@ -186,7 +187,7 @@ def parse_expressions(job: Job) -> Any:
     from .inputs import read_expressions
 
     job.sources[:] = read_expressions(job.expressions, job.files)
-    graph = parse(job.sources, max_nodes=job.max_nodes)
+    graph = parse(job.sources, max_nodes=job.max_nodes, inputs=job.inputs)
     job.nodes = len(graph.nodes)
     huge = job.nodes > AUTO_TRACE_NODES and job.fmt in ("table", "markdown", "latex")
     if job.trace is None and huge:

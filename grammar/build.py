@@ -526,8 +526,14 @@ def _translate(error: _Unexpected, text: str, expr: int) -> ParseError:
     return ParseError(f"unexpected {_quote(token)}{hint}", span=span)
 
 
-def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
-    """Parse one expression (or several: the outputs of one function) into a Wengert list."""
+def parse(
+    texts: str | Sequence[str],
+    *,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    inputs: Sequence[str] = (),
+) -> Graph:
+    """Parse one expression (or several: the outputs of one function) into a Wengert list;
+    ``inputs`` names inputs to number first, in that order (the rest follow in natural order)."""
     sources = (texts,) if isinstance(texts, str) else tuple(texts)
     if not sources:
         raise ParseError("no expression given")
@@ -545,4 +551,4 @@ def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> 
                 outputs.append(parser.parse(text)[0])
             except _Unexpected as error:
                 raise _translate(error, text, expr) from None
-        return builder.finish(outputs, sources)
+        return builder.finish(outputs, sources, inputs)

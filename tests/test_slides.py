@@ -7,8 +7,12 @@ import pytest
 from conftest import PAPER_EXPRESSION
 from typer.testing import CliRunner
 
+import autodiff
 from autodiff.cli.app import app
+from autodiff.core.derivatives import gradient
+from autodiff.core.errors import UsageError
 from autodiff.core.notation import format_number
+from autodiff.grammar.build import parse
 
 HEADLINE = ["grad", PAPER_EXPRESSION, "--at", "x1=2,x2=5"]
 runner = CliRunner()
@@ -154,3 +158,37 @@ def test_every_reverse_sweep_of_a_jacobian_ends_with_its_inputs_adjoints() -> No
     _, out, _ = run(*args)
     assert out.count("| x̄ | = | v̄₋₁ |  |  | 3 |") == 1  # ∂(xy)/∂x
     assert out.count("| x̄ | = | v̄₋₁ |  |  | 1 |") == 1  # ∂(x+y)/∂x
+
+
+def test_inputs_choose_the_order_of_v_minus_n_to_v0() -> None:
+    _, out, _ = run("eval", "x2*sin(x1)", "--at", "x1=2,x2=5", "--inputs", "x2,x1", "-F", "csv")
+    assert out.splitlines()[0] == "x2,x1,value"
+    _, out, _ = run("wengert", "x2*sin(x1)", "--inputs", "x2", "-F", "markdown")
+    assert "| v₋₁ | x2 |" in out and "| v₀ | x1 |" in out and "| v₁ | sin v₀ |" in out
+
+
+def test_inputs_not_named_follow_in_natural_order() -> None:
+    graph = parse("a + x10 + x2 + b", inputs=["x10"])
+    assert graph.input_names == ("x10", "a", "b", "x2")
+
+
+def test_the_gradient_follows_the_input_order() -> None:
+    graph = parse(PAPER_EXPRESSION, inputs=["x2", "x1"])
+    assert gradient(graph, {"x1": 2.0, "x2": 5.0}).gradient == (1.7163378145367738, 5.5)
+
+
+@pytest.mark.parametrize(
+    ("order", "message"),
+    [
+        ("z", "--inputs: z is not a variable of the expression (it uses x1, x2)"),
+        ("x1,x1", "--inputs: x1 is named more than once"),
+    ],
+)
+def test_bad_inputs_are_bad_usage(order: str, message: str) -> None:
+    code, out, err = run(*HEADLINE, "--inputs", order)
+    assert (code, out, err) == (2, "", f"autodiff: error: {message}\n")
+
+
+def test_the_library_orders_inputs_of_text_not_of_a_graph() -> None:
+    with pytest.raises(UsageError, match="keeps its order"):
+        autodiff.parse(autodiff.parse("x + y"), inputs=["y"])
