@@ -163,6 +163,21 @@ InputOrder = Annotated[
         show_default=False,
     ),
 ]
+
+
+class Layout(str, Enum):
+    standard = "standard"
+    paper = "paper"
+
+
+LayoutOption = Annotated[
+    Layout,
+    typer.Option(
+        "--layout",
+        help="paper: the primal trace beside the tangent trace (Table 2 of Baydin et al.) or "
+        "beside the adjoint trace read upward (Table 3), in tables, Markdown and LaTeX.",
+    ),
+]
 Ascii = Annotated[
     bool,
     typer.Option("--ascii", help="Plain ASCII: v-1, vdot1, vbar0 instead of v₋₁, v̇₁, v̄₀."),
@@ -297,7 +312,7 @@ def _names(graph: Any, wrt: list[str] | None) -> tuple[str, ...]:
 # rounds the results too).
 _JOB_FIELDS = {
     "expressions", "files", "at", "ascii", "trace", "quiet", "debug", "points",
-    "on_error", "strict", "max_nodes", "max_rows", "decimals", "work",
+    "on_error", "strict", "max_nodes", "max_rows", "decimals", "work", "layout",
 }  # fmt: skip
 
 
@@ -355,6 +370,7 @@ def grad(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    layout: LayoutOption = Layout.standard,
     inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: Trace = None,
@@ -401,6 +417,7 @@ def jacobian(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    layout: LayoutOption = Layout.standard,
     inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: Trace = None,
@@ -450,6 +467,7 @@ def jvp(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    layout: LayoutOption = Layout.standard,
     inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: Trace = None,
@@ -499,6 +517,7 @@ def vjp(
     digits: Digits = None,
     decimals: Decimals = None,
     work: Work = False,
+    layout: LayoutOption = Layout.standard,
     inputs: InputOrder = None,
     ascii: Ascii = False,
     trace: Trace = None,

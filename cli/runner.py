@@ -48,6 +48,7 @@ class Job:
     decimals: int | None = None  # --decimals: fixed places instead of significant digits
     work: bool = False  # --work: worked arithmetic in the traces
     inputs: list[str] = field(default_factory=list)  # --inputs: these inputs first, in order
+    layout: str = "standard"  # --layout paper: the traces side by side, as the paper's tables
     ascii: bool = False
     trace: bool | None = None  # None: the format's default (tables yes, CSV no)
     quiet: bool = False
@@ -75,6 +76,7 @@ class Job:
             self.result_digits,
             self.decimals,
             self.work,
+            self.layout == "paper",
         )
 
 

@@ -192,3 +192,40 @@ def test_bad_inputs_are_bad_usage(order: str, message: str) -> None:
 def test_the_library_orders_inputs_of_text_not_of_a_graph() -> None:
     with pytest.raises(UsageError, match="keeps its order"):
         autodiff.parse(autodiff.parse("x + y"), inputs=["y"])
+
+
+def _markdown_rows(out: str) -> list[list[str]]:
+    lines = [line for line in out.splitlines() if line.startswith("| ") and "| ---" not in line]
+    return [[cell.strip() for cell in line[2:-2].split(" | ")] for line in lines]
+
+
+def test_paper_layout_reads_the_adjoint_trace_upward_beside_the_primal_trace() -> None:
+    _, out, _ = run(*HEADLINE, "--layout", "paper", "--decimals", "3", "-F", "markdown")
+    rows = _markdown_rows(out[: out.index("**Result**")])
+    assert rows[0] == ["var", "=", "value", "adjoint", "=", "local", "value"]
+    assert rows[1] == ["v₋₁", "x1", "2", "x̄1", "v̄₋₁", "", "5.5"]
+    assert rows[3] == ["v₁", "ln v₋₁", "0.693", "v̄₋₁", "v̄₋₁ + v̄₁·∂v₁/∂v₋₁", "v̄₋₁ + v̄₁/v₋₁", "5.5"]
+    assert rows[8] == ["y", "v₅", "11.652", "v̄₁", "v̄₄·∂v₄/∂v₁", "v̄₄", "1"]
+    y_bar = "y\u0304"
+    assert rows[-1] == ["", "", "", "v̄₅", y_bar, y_bar, "1"]  # the seed at the bottom
+    assert "| --- | --- | ---: | --- | --- | --- | ---: |" in out  # notation left, numbers right
+
+
+def test_paper_layout_puts_each_tangent_row_beside_its_primal_row() -> None:
+    args = ["grad", PAPER_EXPRESSION, "--at", "x1=2,x2=5", "-m", "forward", "--layout", "paper"]
+    _, out, _ = run(*args, "-F", "markdown")
+    assert out.count("forward tangent trace (") == 2  # one per pass
+    rows = _markdown_rows(out)[:9]  # the x1 pass: a header, 7 nodes and y
+    assert rows[3] == ["v₁", "ln v₋₁", "0.693147", "v̇₁", "v̇₋₁/v₋₁", "0.5"]
+    assert rows[8] == ["y", "v₅", "11.6521", "y\u0307", "v̇₅", "5.5"]
+
+
+def test_paper_layout_in_latex_aligns_notation_left() -> None:
+    _, out, _ = run(*HEADLINE, "--layout", "paper", "-F", "latex")
+    assert r"\begin{tabular}{llrlllr}" in out
+
+
+def test_paper_layout_keeps_the_mode_advisor() -> None:
+    args = ["jacobian", "x*y", "x+y", "--at", "x=1,y=2", "--layout", "paper"]
+    _, out, _ = run(*args)
+    assert "Mode advisor" in out and out.count("forward tangent trace") == 2

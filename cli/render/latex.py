@@ -205,7 +205,7 @@ def tabular(section: Section, options: RenderOptions, words: bool = False) -> st
         return f"${number(cell)}$" if _NUMBER.fullmatch(cell) else escape_text(cell)
 
     texts = len(section.text_columns)
-    spec = "l" * texts + "r" * len(section.number_columns)
+    spec = "".join(align[0] for align in section.aligns)
     lines = [
         rf"\noindent\textbf{{{escape_text(section.title)}}}\par\smallskip",
         rf"\begin{{tabular}}{{{spec}}}",

@@ -16,6 +16,7 @@ class RenderOptions:
     result_digits: int | None = None  # significant digits of results; None: round-trip
     decimals: int | None = None  # --decimals: fixed places after the point, traces and results
     work: bool = False  # --work: a column with each step's arithmetic, values put in
+    paper: bool = False  # --layout paper: derivative traces beside the primal one (Tables 2–3)
 
     def text(self, text: str) -> str:
         return to_ascii(text) if self.ascii else text

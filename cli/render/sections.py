@@ -56,14 +56,23 @@ class Section:
     breaks: list[int] = field(default_factory=list)  # a rule before these rows
     caption: str | None = None
     precise: bool = False  # results: numbers in full, not rounded to --digits
+    # Number columns that hold notation (the right half of --layout paper): aligned left.
+    left: set[int] = field(default_factory=set)
 
     @property
     def columns(self) -> list[str]:
         return self.text_columns + self.number_columns
 
     @property
+    def aligns(self) -> list[str]:
+        """ "left" or "right" for each column."""
+        numbers = range(len(self.number_columns))
+        right = ["left" if j in self.left else "right" for j in numbers]
+        return ["left"] * len(self.text_columns) + right
+
+    @property
     def is_trace(self) -> bool:
-        return self.key in ("primal", "wengert", "tangent", "adjoint", "second_order")
+        return self.key in ("primal", "wengert", "tangent", "adjoint", "second_order", "paper")
 
 
 # --- traces ----------------------------------------------------------------------------------
@@ -125,16 +134,21 @@ def tangent_section(
     return section
 
 
+def output_seeds(graph: Graph, sweep: ReversePass) -> str:
+    """`` (ȳ₁=1, ȳ₂=0)``: the seeds of a sweep, in its title when there are several outputs."""
+    if len(graph.outputs) == 1:
+        return ""
+    seeds = ", ".join(
+        f"{output_name(graph, k, BAR)}={format_number(w)}" for k, w in enumerate(sweep.seed)
+    )
+    return f" ({seeds})"
+
+
 def adjoint_section(graph: Graph, sweep: ReversePass, work: bool = False) -> Section:
     """Table 3 (right): every accumulation step of one reverse sweep, in order, then the
     inputs' adjoints (``x̄1 = v̄₋₁``); with ``work`` the local terms as the paper writes them
     (``v̄₄×1``)."""
-    title = "Reverse adjoint trace"
-    if len(graph.outputs) > 1:
-        seeds = ", ".join(
-            f"{output_name(graph, k, BAR)}={format_number(w)}" for k, w in enumerate(sweep.seed)
-        )
-        title += f" ({seeds})"
+    title = "Reverse adjoint trace" + output_seeds(graph, sweep)
     texts = ["#", "adjoint", "", "chain rule", "local", *(["work"] if work else [])]
     section = Section("adjoint", title, texts, ["term", "value"])
     for row in adjoint_rows(graph, sweep):
@@ -235,6 +249,20 @@ def _first_order_traces(result: Jacobian, number: Number | None) -> list[Section
     return sections
 
 
+def _paper_traces(result: Any, number: Number | None) -> list[Section]:
+    """--layout paper: the traces of a first-order result side by side, as Tables 2–3."""
+    from .paper import forward_tables, reverse_tables  # it builds on this module
+
+    evaluation = result.evaluation
+    if isinstance(result, Jacobian):
+        if result.mode == "forward":
+            return forward_tables(evaluation, result.forward, number)
+        return reverse_tables(evaluation, result.reverse, number)
+    if isinstance(result.sweep, ForwardPass):  # jvp
+        return forward_tables(evaluation, [result.sweep], number)
+    return reverse_tables(evaluation, [result.sweep], number)
+
+
 def build(command: str, result: Any, options: RenderOptions, advise: bool = False) -> list[Section]:
     """The sections of one command's output; traces only with ``options.trace``."""
     number = options.number if options.work else None  # --work: worked arithmetic
@@ -289,6 +317,8 @@ def build(command: str, result: Any, options: RenderOptions, advise: bool = Fals
             extra = [matrix]
     else:
         raise ValueError(f"no sections for {command!r}")
+    if options.paper and command in ("grad", "jacobian", "jvp", "vjp"):
+        traces = [*_paper_traces(result, number), *[s for s in traces if s.key == "advisor"]]
     if not options.trace:
         traces = [s for s in traces if s.key == "advisor"]
     return [*traces, summary, *extra]
