@@ -178,6 +178,14 @@ LayoutOption = Annotated[
         "beside the adjoint trace read upward (Table 3), in tables, Markdown and LaTeX.",
     ),
 ]
+Standalone = Annotated[
+    bool,
+    typer.Option(
+        "--standalone",
+        help="With --format latex: a whole document (\\documentclass … \\end{document}) that "
+        "pdflatex compiles as it is, not only the tables.",
+    ),
+]
 Ascii = Annotated[
     bool,
     typer.Option("--ascii", help="Plain ASCII: v-1, vdot1, vbar0 instead of v₋₁, v̇₁, v̄₀."),
@@ -312,7 +320,7 @@ def _names(graph: Any, wrt: list[str] | None) -> tuple[str, ...]:
 # rounds the results too).
 _JOB_FIELDS = {
     "expressions", "files", "at", "ascii", "trace", "quiet", "debug", "points",
-    "on_error", "strict", "max_nodes", "max_rows", "decimals", "work", "layout",
+    "on_error", "strict", "max_nodes", "max_rows", "decimals", "work", "layout", "standalone",
 }  # fmt: skip
 
 
@@ -320,6 +328,10 @@ def _job(command: str, options: dict[str, Any], **extra: Any) -> Job:
     """A Job from a command's parameters (its ``locals()``), enums as their values."""
     if options["digits"] is not None and options["decimals"] is not None:
         fail("autodiff: error: --digits and --decimals both say how to round: give one", EXIT_INPUT)
+    if options["standalone"] and options["format"] is not Format.latex:
+        fail(
+            "autodiff: error: --standalone writes a LaTeX document: add --format latex", EXIT_INPUT
+        )
     values = {k: v for k, v in options.items() if k in _JOB_FIELDS}
     values["fmt"] = options["format"]
     values["digits"] = options["digits"] or DEFAULT_DIGITS
@@ -372,6 +384,7 @@ def grad(
     work: Work = False,
     layout: LayoutOption = Layout.standard,
     inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -419,6 +432,7 @@ def jacobian(
     work: Work = False,
     layout: LayoutOption = Layout.standard,
     inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -469,6 +483,7 @@ def jvp(
     work: Work = False,
     layout: LayoutOption = Layout.standard,
     inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -519,6 +534,7 @@ def vjp(
     work: Work = False,
     layout: LayoutOption = Layout.standard,
     inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -560,6 +576,7 @@ def hessian(
     decimals: Decimals = None,
     work: Work = False,
     inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -605,6 +622,7 @@ def hvp(
     decimals: Decimals = None,
     work: Work = False,
     inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -644,6 +662,7 @@ def eval_(
     decimals: Decimals = None,
     work: Work = False,
     inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -673,6 +692,7 @@ def wengert(
     decimals: Decimals = None,
     work: Work = False,
     inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,

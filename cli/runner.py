@@ -49,6 +49,7 @@ class Job:
     work: bool = False  # --work: worked arithmetic in the traces
     inputs: list[str] = field(default_factory=list)  # --inputs: these inputs first, in order
     layout: str = "standard"  # --layout paper: the traces side by side, as the paper's tables
+    standalone: bool = False  # --standalone: LaTeX as a whole document
     ascii: bool = False
     trace: bool | None = None  # None: the format's default (tables yes, CSV no)
     quiet: bool = False
@@ -180,7 +181,7 @@ def render(job: Job, result: Any) -> None:
         else:
             from .render import latex
 
-            emit(latex.render(sections, options))
+            emit(latex.render(sections, options, job.standalone))
 
 
 def parse_expressions(job: Job) -> Any:

@@ -3,6 +3,10 @@ them: fixed decimals, worked arithmetic, the x̄ rows, the paper's layout and no
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from conftest import PAPER_EXPRESSION
 from typer.testing import CliRunner
@@ -229,3 +233,53 @@ def test_paper_layout_keeps_the_mode_advisor() -> None:
     args = ["jacobian", "x*y", "x+y", "--at", "x=1,y=2", "--layout", "paper"]
     _, out, _ = run(*args)
     assert "Mode advisor" in out and out.count("forward tangent trace") == 2
+
+
+def test_latex_writes_partials_as_fractions_and_headers_in_math() -> None:
+    _, out, _ = run(*HEADLINE, "-F", "latex")
+    assert r"$\bar{v}_{5}\cdot \frac{\partial v_{5}}{\partial v_{4}}$" in out
+    assert r"$v_i$ & $=$ & value \\" in out
+    assert r"\# & $\bar{v}_i$ &  & chain rule & local & term & value \\" in out
+
+
+def test_latex_rules_off_the_inputs() -> None:
+    _, out, _ = run(*HEADLINE, "-F", "latex", "--decimals", "3")
+    primal = out[: out.index(r"\end{tabular}")]
+    assert "$v_{0}$ & $x_{2}$ & $5$ \\\\\n\\hline\n$v_{1}$ & $\\ln v_{-1}$" in primal
+
+
+def test_standalone_is_a_whole_document() -> None:
+    _, out, _ = run(*HEADLINE, "-F", "latex", "--standalone")
+    assert out.startswith("\\documentclass{article}\n")
+    assert out.rstrip().endswith("\\end{document}")
+    assert out.count("\\begin{document}") == 1 and out.isascii()
+
+
+def test_standalone_needs_latex() -> None:
+    code, out, err = run(*HEADLINE, "--standalone")
+    assert (code, out) == (2, "")
+    assert "--standalone" in err and "--format latex" in err
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+@pytest.mark.parametrize(
+    "args",
+    [
+        [*HEADLINE, "--layout", "paper", "--work", "--decimals", "3"],
+        [*HEADLINE, "-m", "forward", "--layout", "paper", "--work"],
+        ["hessian", "sigmoid(x*y) + x^2", "--at", "x=1,y=2", "--trace", "--work"],
+    ],
+    ids=["table3", "table2", "hessian"],
+)
+def test_standalone_compiles_with_pdflatex(args: list[str], tmp_path: Path) -> None:
+    _, out, _ = run(*args, "-F", "latex", "--standalone")
+    (tmp_path / "slides.tex").write_text(out, encoding="ascii")
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "slides.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert (tmp_path / "slides.pdf").exists()

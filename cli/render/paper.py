@@ -29,6 +29,7 @@ def _beside(title: str, left: Section, right: Section) -> Section:
         left.text_columns,
         [*left.number_columns, *right_texts, *right.number_columns],
     )
+    section.inputs = left.inputs  # the inputs' adjoints or tangents are the top rows too
     section.left = set(range(len(left.number_columns), len(left.number_columns) + len(right_texts)))
     blank_left: list[Cell] = [""] * len(left.text_columns) + [None] * len(left.number_columns)
     blank_right: list[Cell] = [""] * len(right_texts) + [None] * len(right.number_columns)

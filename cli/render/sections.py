@@ -58,6 +58,7 @@ class Section:
     precise: bool = False  # results: numbers in full, not rounded to --digits
     # Number columns that hold notation (the right half of --layout paper): aligned left.
     left: set[int] = field(default_factory=set)
+    inputs: int = 0  # rows of inputs at the top of a trace: LaTeX rules them off
 
     @property
     def columns(self) -> list[str]:
@@ -94,6 +95,7 @@ def wengert_section(
             for row in primal_rows(evaluation, number)
         ]
     section.breaks.append(len(section.rows))
+    section.inputs = graph.n_inputs
     outputs = output_rows(graph, evaluation.outputs if evaluation else None)
     pad = len(section.text_columns) - 2
     for out in outputs:
@@ -127,6 +129,7 @@ def tangent_section(
         for row in tangent_rows(graph, passes, values, number)
     ]
     section.breaks.append(len(section.rows))
+    section.inputs = graph.n_inputs
     for k, output in enumerate(graph.outputs):
         expr = var(graph, output, DOT) if isinstance(output, int) else "0"
         dots = [p.dots[output] if isinstance(output, int) else 0.0 for p in passes]
@@ -171,6 +174,7 @@ def second_order_section(evaluation: Evaluation, sweep: SecondOrderPass) -> Sect
     title = f"Forward-over-reverse trace (direction {direction})"
     numbers = ["value", f"v{DOT}", f"v{BAR}", f"v{BAR}{DOT}"]
     section = Section("second_order", title, ["var", "="], numbers)
+    section.inputs = evaluation.graph.n_inputs
     for row in primal_rows(evaluation):
         i = row.node
         section.rows.append(
