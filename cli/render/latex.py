@@ -259,7 +259,8 @@ def tabular(section: Section, options: RenderOptions, words: bool = False) -> st
 
 def render(sections: Sequence[Section], options: RenderOptions, standalone: bool = False) -> str:
     """The sections as LaTeX ``tabular`` environments, separated by a blank line; with
-    ``standalone`` a whole document, which ``pdflatex`` compiles as it is."""
+    ``standalone`` a whole document, which ``pdflatex`` compiles as it is (its one package,
+    geometry, comes with every LaTeX)."""
     blocks = [tabular(section, options) for section in sections]
     body = "\n\n\\bigskip\n\n".join(blocks)
     if not standalone:
@@ -267,6 +268,8 @@ def render(sections: Sequence[Section], options: RenderOptions, standalone: bool
     return "\n".join(
         [
             r"\documentclass{article}",
+            # Landscape: a trace beside another (--layout paper) is wider than a portrait page.
+            r"\usepackage[landscape,margin=1.5cm]{geometry}",
             r"\pagestyle{empty}",
             r"\begin{document}",
             body,

@@ -64,8 +64,9 @@ def forward_tables(
     tables = []
     for sweep in passes:
         tangent = tangent_section(graph, [sweep], evaluation.values, number)
-        title = f"Forward primal trace | forward tangent trace ({tangent.number_columns[0]})"
-        tables.append(_beside(title, primal, tangent))
+        # The seed is the header of the tangents' column (ẋ1=1), not in the title: titles are
+        # text, and LaTeX would spell it xdot1.
+        tables.append(_beside("Forward primal trace | forward tangent trace", primal, tangent))
     return tables
 
 
