@@ -3,6 +3,7 @@ them: fixed decimals, worked arithmetic, the x̄ rows, the paper's layout and no
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -316,3 +317,23 @@ def test_the_slides_carry_the_papers_cells() -> None:
     _, out, _ = run(*HEADLINE, *SLIDE, "-F", "markdown")
     cells = {cell for row in _markdown_rows(out) for cell in row}
     assert set(TABLE_3_CELLS) <= cells
+
+
+def test_json_carries_the_work_when_asked() -> None:
+    args = ["jvp", PAPER_EXPRESSION, "--at", "x1=2,x2=5", "--dir", "1,0", "--decimals", "3"]
+    _, out, _ = run(*args, "--work", "-F", "json")
+    trace = json.loads(out)["trace"]
+    assert [row["work"] for row in trace][2:] == [
+        "ln 2",
+        "2 × 5",
+        "sin 5",
+        "0.693 + 10",
+        "10.693 + 0.959",
+    ]
+    assert trace[3]["tangent_work"] == "1×5 + 0×2"
+    _, out, _ = run(*HEADLINE, "--work", "-F", "json")
+    assert json.loads(out)["adjoint_steps"][2]["work"] == "v̄₅×(−1)"
+    _, out, _ = run(*HEADLINE, "-m", "forward", "--work", "-F", "json")
+    assert json.loads(out)["trace"][3]["tangent_work"] == {"x1": "1×5 + 0×2", "x2": "0×5 + 1×2"}
+    _, out, _ = run(*HEADLINE, "-F", "json")
+    assert "work" not in out

@@ -29,6 +29,7 @@ from autodiff.core.derivatives import (
     Vjp,
 )
 from autodiff.core.graph import Const, Graph
+from autodiff.core.notation import Number
 from autodiff.core.trace import NodeRow, adjoint_rows, node_rows, tangent_rows
 
 from .options import RenderOptions
@@ -65,6 +66,8 @@ def _node(row: NodeRow, options: RenderOptions) -> Doc:
         item["name"] = row.name
     if row.value is not None:
         item["value"] = _num(row.value)
+    if row.work is not None:
+        item["work"] = options.text(row.work)
     return item
 
 
@@ -93,7 +96,12 @@ def _trace(graph: Graph, evaluation: Evaluation | None, options: RenderOptions) 
     if not options.trace:  # --no-trace: a large graph's rows would cost time and memory
         return []
     values = evaluation.values if evaluation else None
-    return [_node(row, options) for row in node_rows(graph, values)]
+    return [_node(row, options) for row in node_rows(graph, values, _work(options))]
+
+
+def _work(options: RenderOptions) -> Number | None:
+    """--work: how the worked arithmetic writes numbers (rounded as the tables round them)."""
+    return options.number if options.work else None
 
 
 def _steps(graph: Graph, sweep: ReversePass, options: RenderOptions) -> list[Doc]:
@@ -110,6 +118,7 @@ def _steps(graph: Graph, sweep: ReversePass, options: RenderOptions) -> list[Doc
             "partial": _num(row.partial),
             "contribution": _num(row.contribution),
             "adjoint": _num(row.adjoint),
+            **({"work": options.text(row.work)} if options.work else {}),
         }
         for row in adjoint_rows(graph, sweep)
     ]
@@ -117,15 +126,25 @@ def _steps(graph: Graph, sweep: ReversePass, options: RenderOptions) -> list[Doc
 
 def _add_tangents(
     trace: list[Doc],
-    graph: Graph,
+    evaluation: Evaluation,
     passes: Sequence[ForwardPass],
-    labels: Sequence[str],
+    labels: Sequence[str] | None,
     options: RenderOptions,
 ) -> None:
-    """Each trace row gets its tangent rule and its tangent in every pass, by pass label."""
-    for item, row in zip(trace, tangent_rows(graph, passes)):
+    """Each trace row gets its tangent rule and its tangent in every pass, by pass label (or
+    as one number, without labels); with --work the worked arithmetic too."""
+    rows = tangent_rows(evaluation.graph, passes, evaluation.values, _work(options))
+    for item, row in zip(trace, rows):
         item["tangent_rule"] = options.text(row.rule)
-        item["tangent"] = _by_name(labels, row.tangents)
+        works = [options.text(w) for w in row.works or ()]
+        if labels is None:
+            item["tangent"] = _num(row.tangents[0])
+            if works:
+                item["tangent_work"] = works[0]
+        else:
+            item["tangent"] = _by_name(labels, row.tangents)
+            if works:
+                item["tangent_work"] = dict(zip(labels, works))
 
 
 _LONG_KEYS = ("trace", "adjoint_steps", "passes")
@@ -166,7 +185,7 @@ def _first_order(command: str, result: Jacobian, options: RenderOptions) -> Doc:
     doc["mode"] = result.mode
     doc["trace"] = trace = _trace(graph, result.evaluation, options)
     if result.mode == "forward":
-        _add_tangents(trace, graph, result.forward, result.wrt_names, options)
+        _add_tangents(trace, result.evaluation, result.forward, result.wrt_names, options)
     return doc
 
 
@@ -215,9 +234,7 @@ def jvp_doc(result: Jvp, options: RenderOptions) -> Doc:
     doc["direction"] = _by_name(names, result.direction)
     doc["jvp"] = _nums(result.product)
     doc["trace"] = trace = _trace(graph, result.evaluation, options)
-    for item, row in zip(trace, tangent_rows(graph, [result.sweep])):
-        item["tangent_rule"] = options.text(row.rule)
-        item["tangent"] = _num(row.tangents[0])
+    _add_tangents(trace, result.evaluation, [result.sweep], None, options)
     return doc
 
 
