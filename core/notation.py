@@ -208,8 +208,9 @@ def _values(values: Sequence[float], dots: Sequence[float], number: Number) -> C
     return text
 
 
-_PLUS_NEGATIVE = re.compile(r" \+ \(−([^()]*)\)")
-_MINUS_NEGATIVE = re.compile(r" − \(−([^()]*)\)")
+# A bracketed negative number after + or −, unless a power follows: 1 + (−2)² is not 1 − 2².
+_PLUS_NEGATIVE = re.compile(r" \+ \(−([^()]*)\)(?![²^])")
+_MINUS_NEGATIVE = re.compile(r" − \(−([^()]*)\)(?![²^])")
 
 
 def _signs(text: str) -> str:

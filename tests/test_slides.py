@@ -117,10 +117,25 @@ def test_work_writes_the_adjoint_local_terms_as_the_paper() -> None:
         ("x * y", "x=1,y=-2", "1 × (−2)"),
         ("sin(x)", "x=-1", "sin (−1)"),
         ("x * pi", "x=2", "2 × π"),
+        ("x - y^2", "x=1,y=-2", "1 − 4"),
     ],
 )
 def test_work_puts_values_in_with_their_signs(expression: str, at: str, work: str) -> None:
     _, out, _ = run("eval", expression, "--at", at, "--work", "-F", "markdown")
+    assert f"| {work} |" in out
+
+
+@pytest.mark.parametrize(
+    ("expression", "work"),
+    [
+        ("atan(x)", "1/(1 + (−2)²)"),  # a power of a negative keeps its brackets and sign
+        ("atanh(x/4)", "0.25/(1 − (−0.5)²)"),
+        ("x^3", "1×(3·(−2)^(3 − 1))"),
+    ],
+)
+def test_worked_tangent_keeps_the_sign_under_a_power(expression: str, work: str) -> None:
+    args = ["jvp", expression, "--at", "x=-2", "--dir", "1", "--work", "-F", "markdown"]
+    _, out, _ = run(*args)
     assert f"| {work} |" in out
 
 
