@@ -159,8 +159,9 @@ def tangent_rows(
     ]
 
 
-def adjoint_rows(graph: Graph, sweep: ReversePass) -> list[AdjointRow]:
-    """The accumulation steps of one reverse pass, in the order they happen."""
+def adjoint_rows(graph: Graph, sweep: ReversePass, work: bool = False) -> list[AdjointRow]:
+    """The accumulation steps of one reverse pass, in the order they happen; with ``work``
+    each with its local term as the paper writes it."""
     rows = []
     for number, step in enumerate(sweep.steps, start=1):
         symbolic, local = adjoint_rule(graph, step.target, step.source, step.operand)
@@ -175,7 +176,7 @@ def adjoint_rows(graph: Graph, sweep: ReversePass) -> list[AdjointRow]:
                 partial=step.partial,
                 contribution=step.contribution,
                 adjoint=step.adjoint,
-                work=worked_adjoint(graph, step.source, step.operand),
+                work=worked_adjoint(graph, step.source, step.operand) if work else "",
             )
         )
     return rows

@@ -120,7 +120,7 @@ def _steps(graph: Graph, sweep: ReversePass, options: RenderOptions) -> list[Doc
             "adjoint": _num(row.adjoint),
             **({"work": options.text(row.work)} if options.work else {}),
         }
-        for row in adjoint_rows(graph, sweep)
+        for row in adjoint_rows(graph, sweep, options.work)
     ]
 
 

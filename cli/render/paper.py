@@ -46,7 +46,7 @@ def _upward_adjoints(evaluation: Evaluation, sweep: ReversePass, work: bool) -> 
     section = Section("adjoint", "", ["adjoint", "=", third], ["value"])
     for out in input_adjoint_rows(graph, sweep):
         section.rows.append([out.name, out.expr, "", out.value])
-    for row in reversed(adjoint_rows(graph, sweep)):
+    for row in reversed(adjoint_rows(graph, sweep, work)):
         local = row.work if work else row.local
         # v̄₀ += t is the paper's v̄₀ = v̄₀ + t
         so_far = f"{row.var} + " if row.accumulate else ""

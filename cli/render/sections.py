@@ -66,7 +66,7 @@ class Section:
 
     @property
     def aligns(self) -> list[str]:
-        """ "left" or "right" for each column."""
+        """Each column's alignment, "left" or "right"."""
         numbers = range(len(self.number_columns))
         right = ["left" if j in self.left else "right" for j in numbers]
         return ["left"] * len(self.text_columns) + right
@@ -154,7 +154,7 @@ def adjoint_section(graph: Graph, sweep: ReversePass, work: bool = False) -> Sec
     title = "Reverse adjoint trace" + output_seeds(graph, sweep)
     texts = ["#", "adjoint", "", "chain rule", "local", *(["work"] if work else [])]
     section = Section("adjoint", title, texts, ["term", "value"])
-    for row in adjoint_rows(graph, sweep):
+    for row in adjoint_rows(graph, sweep, work):
         op = "+=" if row.accumulate else "="
         worked = [row.work] if work else []
         numbers = [row.contribution, row.adjoint]
