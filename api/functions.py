@@ -67,16 +67,24 @@ def _restated(error: AutodiffError, function: str, sources: Sequence[str]) -> Au
     return restated
 
 
-def _graph(expr: Expression, function: str, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
-    """The Wengert list of ``expr``: a ``Graph`` as it is, text parsed."""
+def _graph(
+    expr: Expression,
+    function: str,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    inputs: Sequence[str] = (),
+) -> Graph:
+    """The Wengert list of ``expr``: a ``Graph`` as it is, text parsed (``inputs`` first)."""
     if isinstance(expr, Graph):
+        if inputs:
+            error = UsageError("a parsed Graph keeps its order: pass the text", argument="inputs")
+            raise _restated(error, function, expr.sources)
         return expr
     sources = [expr] if isinstance(expr, str) else expr
     if not isinstance(sources, Sequence) or not all(isinstance(s, str) for s in sources):
         error = UsageError(f"expected text or a Graph, not {type(expr).__name__}", argument="expr")
         raise _restated(error, function, ())
     with _speaking_as(function, sources):
-        return build.parse(sources, max_nodes=max_nodes)
+        return build.parse(sources, max_nodes=max_nodes, inputs=inputs)
 
 
 def _number(value: Number, what: str, argument: str) -> float:
@@ -143,13 +151,18 @@ def _output_names(graph: Graph) -> list[str]:
 # --- the functions ---------------------------------------------------------------------------
 
 
-def parse(expr: Expression, *, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
+def parse(
+    expr: Expression, *, max_nodes: int = DEFAULT_MAX_NODES, inputs: Sequence[str] = ()
+) -> Graph:
     """The Wengert list (``Graph``) of one expression, or of several (the outputs of one
-    function). Parse once to call many functions on the same graph.
+    function). Parse once to call many functions on the same graph. Inputs are numbered in
+    the natural order of their names, those in ``inputs`` first, in that order.
 
     >>> graph = parse("log(x1)+x1*x2-sin(x2)")
     >>> graph.input_names
     ('x1', 'x2')
+    >>> parse("log(x1)+x1*x2-sin(x2)", inputs=["x2"]).input_names
+    ('x2', 'x1')
     >>> parse("x1 +")
     Traceback (most recent call last):
     ...
@@ -157,7 +170,7 @@ def parse(expr: Expression, *, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
       x1 +
           ^
     """
-    return _graph(expr, "parse", max_nodes)
+    return _graph(expr, "parse", max_nodes, inputs)
 
 
 def evaluate(expr: Expression, at: Mapping[str, Number]) -> Evaluation:

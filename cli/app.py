@@ -22,7 +22,7 @@ from .commandline import AutodiffGroup, lazy_group
 from .errors import EXIT_INPUT
 from .formats import TRACES, format_choices, format_help
 from .render.options import RenderOptions
-from .runner import Job, console, guard, run, stdout_is_unicode, warn
+from .runner import Job, console, fail, guard, run, stdout_is_unicode, warn
 
 HEADLINE = 'autodiff grad "log(x1)+x1*x2-sin(x2)" --at x1=2,x2=5'
 DEFAULT_DIGITS = 6  # of the numbers in trace tables, unless --digits says otherwise
@@ -132,6 +132,58 @@ Digits = Annotated[
         help="Significant digits of the numbers in tables, Markdown and LaTeX (default: 6 in "
         "the traces, the results in full); JSON, CSV and TSV always carry every digit.",
         show_default=False,
+    ),
+]
+Decimals = Annotated[
+    int | None,
+    typer.Option(
+        "--decimals",
+        min=0,
+        max=17,
+        help="Decimal places of the numbers in tables, Markdown and LaTeX, traces and results "
+        "(3 prints the paper's 0.693, 10.693, 5.5); instead of --digits.",
+        show_default=False,
+    ),
+]
+Work = Annotated[
+    bool,
+    typer.Option(
+        "--work",
+        help="Add a column with each step's arithmetic, values put in (ln 2, 1×5 + 0×2), as "
+        "in the paper's tables.",
+    ),
+]
+InputOrder = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--inputs",
+        help="Number the inputs v₁₋ₙ … v₀ in this order (x2,x1) instead of the natural order of "
+        "their names; inputs not named follow in natural order.",
+        metavar="NAME,…",
+        show_default=False,
+    ),
+]
+
+
+class Layout(str, Enum):
+    standard = "standard"
+    paper = "paper"
+
+
+LayoutOption = Annotated[
+    Layout,
+    typer.Option(
+        "--layout",
+        help="paper: the primal trace beside the tangent trace (Table 2 of Baydin et al.) or "
+        "beside the adjoint trace read upward (Table 3), in tables, Markdown and LaTeX.",
+    ),
+]
+Standalone = Annotated[
+    bool,
+    typer.Option(
+        "--standalone",
+        help="With --format latex: a whole document (\\documentclass … \\end{document}) that "
+        "pdflatex compiles as it is, not only the tables.",
     ),
 ]
 Ascii = Annotated[
@@ -252,6 +304,7 @@ def _point(at: list[str] | None) -> dict[str, float]:
 
 
 def _wrt(wrt: list[str] | None) -> list[str] | None:
+    """Names given as NAME,… (repeatable): --wrt, --inputs."""
     if not wrt:
         return None
     from .point import split_top_level
@@ -275,16 +328,23 @@ def _names(graph: Any, wrt: list[str] | None) -> tuple[str, ...]:
 # rounds the results too).
 _JOB_FIELDS = {
     "expressions", "files", "at", "ascii", "trace", "quiet", "debug", "points",
-    "on_error", "strict", "max_nodes", "max_rows",
+    "on_error", "strict", "max_nodes", "max_rows", "decimals", "work", "layout", "standalone",
 }  # fmt: skip
 
 
 def _job(command: str, options: dict[str, Any], **extra: Any) -> Job:
     """A Job from a command's parameters (its ``locals()``), enums as their values."""
+    if options["digits"] is not None and options["decimals"] is not None:
+        fail("autodiff: error: --digits and --decimals both say how to round: give one", EXIT_INPUT)
+    if options["standalone"] and options["format"] is not Format.latex:
+        fail(
+            "autodiff: error: --standalone writes a LaTeX document: add --format latex", EXIT_INPUT
+        )
     values = {k: v for k, v in options.items() if k in _JOB_FIELDS}
     values["fmt"] = options["format"]
     values["digits"] = options["digits"] or DEFAULT_DIGITS
     values["result_digits"] = options["digits"]
+    values["inputs"] = _wrt(options["inputs"]) or []
     values.update(extra)
     return Job(command, **{k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()})
 
@@ -328,6 +388,11 @@ def grad(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
+    work: Work = False,
+    layout: LayoutOption = Layout.standard,
+    inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -371,6 +436,11 @@ def jacobian(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
+    work: Work = False,
+    layout: LayoutOption = Layout.standard,
+    inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -412,6 +482,11 @@ def jvp(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
+    work: Work = False,
+    layout: LayoutOption = Layout.standard,
+    inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -458,6 +533,11 @@ def vjp(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
+    work: Work = False,
+    layout: LayoutOption = Layout.standard,
+    inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -497,6 +577,10 @@ def hessian(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
+    work: Work = False,
+    inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -546,6 +630,10 @@ def hvp(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
+    work: Work = False,
+    inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: SecondOrderTrace = False,
     quiet: Quiet = False,
@@ -582,6 +670,10 @@ def eval_(
     on_error: OnErrorOption = OnError.stop,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
+    work: Work = False,
+    inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     trace: Trace = None,
     quiet: Quiet = False,
@@ -608,6 +700,10 @@ def wengert(
     files: Files = None,
     format: FormatOption = Format.table,
     digits: Digits = None,
+    decimals: Decimals = None,
+    work: Work = False,
+    inputs: InputOrder = None,
+    standalone: Standalone = False,
     ascii: Ascii = False,
     quiet: Quiet = False,
     debug: Debug = False,

@@ -105,7 +105,7 @@ def _caret_lines(line: str, column: int, width: int, offset: int, ascii_only: bo
 
 
 # The option that gives each argument of a library call an error can name (``error.argument``).
-OPTIONS = {"at": "--at", "wrt": "--wrt", "tol": "--tol", "name": "--name"}
+OPTIONS = {"at": "--at", "wrt": "--wrt", "tol": "--tol", "name": "--name", "inputs": "--inputs"}
 
 
 def format_error(

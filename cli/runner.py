@@ -45,6 +45,11 @@ class Job:
     fmt: str = "table"
     digits: int = 6
     result_digits: int | None = None  # --digits rounds the results of tables too, when given
+    decimals: int | None = None  # --decimals: fixed places instead of significant digits
+    work: bool = False  # --work: worked arithmetic in the traces
+    inputs: list[str] = field(default_factory=list)  # --inputs: these inputs first, in order
+    layout: str = "standard"  # --layout paper: the traces side by side, as the paper's tables
+    standalone: bool = False  # --standalone: LaTeX as a whole document
     ascii: bool = False
     trace: bool | None = None  # None: the format's default (tables yes, CSV no)
     quiet: bool = False
@@ -64,7 +69,16 @@ class Job:
         if trace is None:  # the format's default: traces for people, unless the graph is huge
             trace = self.fmt not in ("csv", "tsv") and self.nodes <= AUTO_TRACE_NODES
         ascii_only = self.ascii or not stdout_is_unicode()
-        return RenderOptions(self.digits, ascii_only, trace, self.max_rows, self.result_digits)
+        return RenderOptions(
+            self.digits,
+            ascii_only,
+            trace,
+            self.max_rows,
+            self.result_digits,
+            self.decimals,
+            self.work,
+            self.layout == "paper",
+        )
 
 
 def stdout_is_unicode() -> bool:
@@ -169,7 +183,7 @@ def render(job: Job, result: Any) -> None:
         else:
             from .render import latex
 
-            emit(latex.render(sections, options))
+            emit(latex.render(sections, options, job.standalone))
 
 
 def parse_expressions(job: Job) -> Any:
@@ -178,7 +192,7 @@ def parse_expressions(job: Job) -> Any:
     from .inputs import read_expressions
 
     job.sources[:] = read_expressions(job.expressions, job.files)
-    graph = parse(job.sources, max_nodes=job.max_nodes)
+    graph = parse(job.sources, max_nodes=job.max_nodes, inputs=job.inputs)
     job.nodes = len(graph.nodes)
     huge = job.nodes > AUTO_TRACE_NODES and job.fmt in ("table", "markdown", "latex")
     if job.trace is None and huge:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .primitives import PRIMITIVES
 
 if TYPE_CHECKING:
     from .graph import Const, Graph, Operand
+
+Number = Callable[[float], str]  # how a table writes a number (rounded to --digits, …)
+OperandText = Callable[["Operand", str], str]  # an operand, with an accent, as text
 
 DOT = "\u0307"  # combining dot above: v̇
 BAR = "\u0304"  # combining macron: v̄
@@ -34,6 +38,7 @@ _ASCII = {
     "≥": ">=",
     "≤": "<=",
     "π": "pi",
+    "σ": "sigmoid",
     "∂": "d",
     "→": "->",
     "…": "...",
@@ -45,15 +50,22 @@ def to_ascii(text: str) -> str:
     return "".join(_ASCII.get(ch, ch) for ch in text)
 
 
-def format_number(x: float, digits: int | None = None) -> str:
-    """Shortest round-trip form (``5.5``, ``10``), or ``digits`` significant digits."""
+def format_number(x: float, digits: int | None = None, decimals: int | None = None) -> str:
+    """Shortest round-trip form (``5.5``, ``10``), ``digits`` significant digits, or at most
+    ``decimals`` places after the point, trailing zeros dropped as the paper prints them
+    (``0.693``, ``10``, ``5.5`` with 3)."""
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    text = repr(x) if digits is None else f"{x:.{digits}g}"
-    if text.endswith(".0"):
-        text = text[:-2]
+    if decimals is not None:
+        text = f"{x:.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+    else:
+        text = repr(x) if digits is None else f"{x:.{digits}g}"
+        if text.endswith(".0"):
+            text = text[:-2]
     return "0" if text == "-0" else text
 
 
@@ -114,51 +126,123 @@ def partial_symbol(graph: Graph, node_id: int, operand: int) -> str:
     return f"∂{var(graph, node_id)}/∂{operand_text(graph, target)}"
 
 
-def partial_text(graph: Graph, node_id: int, operand: int) -> str:
-    """The partial written out from the primitive table (``cos v₀`` for ``v₃ = sin v₀``)."""
+def partial_text(graph: Graph, node_id: int, operand: int, text: OperandText | None = None) -> str:
+    """The partial written out from the primitive table (``cos v₀`` for ``v₃ = sin v₀``);
+    ``text`` writes the operands (their names by default, their values in worked arithmetic)."""
     node = graph.nodes[node_id]
-    texts = [operand_text(graph, a) for a in node.operands]
+    text = text or _names(graph)
+    texts = [text(a, "") for a in node.operands]
     return PRIMITIVES[node.op].partial_notation[operand].format(*texts)
 
 
-def chain(seed: str, partial: str) -> str:
-    """``seed · partial`` written as a person would: ``v̄₅``, ``−v̄₅``, ``v̄₁/v₋₁``, ``v̄₃·cos v₀``."""
-    if partial == "1":
+def chain(seed: str, partial: str, shape: str | None = None, simplify: bool = True) -> str:
+    """``seed × partial`` written as a person would: ``v̄₅``, ``−v̄₅``, ``v̄₁/v₋₁``,
+    ``v̄₃×cos v₀``. ``shape`` is the partial with names, when ``partial`` has values put in: the
+    form is chosen by it, so ``v̇₁×v₀`` with ``v₀ = 1`` still reads ``1×1``. Without
+    ``simplify`` a partial 1 or −1 is written out, as the paper's adjoint trace does
+    (``v̄₄×1``, ``v̄₅×(−1)``)."""
+    shape = partial if shape is None else shape
+    if simplify and shape == "1":
         return seed
-    if partial == "−1":
+    if simplify and shape == "−1":
         return "−" + seed
-    if partial.startswith("1/"):
+    if shape.startswith("1/"):
         return f"{seed}/{partial[2:]}"
-    if partial.startswith("−") or " + " in partial or " − " in partial:
-        return f"{seed}·({partial})"
-    return f"{seed}·{partial}"
+    if shape.startswith("−") or " + " in shape or " − " in shape:
+        return f"{seed}×({partial})"
+    return f"{seed}×{partial}"
 
 
-def tangent_rule(graph: Graph, node_id: int) -> str:
-    """``v̇₂ = v̇₋₁·v₀ + v̇₀·v₋₁``: the right-hand side of a node's tangent step."""
+def tangent_rule(graph: Graph, node_id: int, text: OperandText | None = None) -> str:
+    """``v̇₂ = v̇₋₁×v₀ + v̇₀×v₋₁``: the right-hand side of a node's tangent step; with ``text``
+    writing values, its worked arithmetic (``1×5 + 0×2``)."""
     node = graph.nodes[node_id]
     if node.name is not None:
         return seed_name(node.name)
+    names = _names(graph)
     terms = [
-        chain(var(graph, a, DOT), partial_text(graph, node_id, k))
+        chain(
+            (text or names)(a, DOT),
+            partial_text(graph, node_id, k, text),
+            partial_text(graph, node_id, k),
+        )
         for k, a in enumerate(node.operands)
         if isinstance(a, int)
     ]
-    text = terms[0]
+    combined = terms[0]
     for term in terms[1:]:
-        text += f" − {term[1:]}" if term.startswith("−") else f" + {term}"
-    return text
+        combined += f" − {term[1:]}" if term.startswith("−") else f" + {term}"
+    return combined
 
 
 def adjoint_rule(graph: Graph, target: int, source: int | None, operand: int) -> tuple[str, str]:
     """The right-hand side of an adjoint step, generic and with the partial written out:
-    ``("v̄₃·∂v₃/∂v₀", "v̄₃·cos v₀")``; for a seed ``("ȳ", "ȳ")``."""
+    ``("v̄₃·∂v₃/∂v₀", "v̄₃×cos v₀")``; for a seed ``("ȳ", "ȳ")``."""
     if source is None:
         seed = output_name(graph, operand, BAR)
         return seed, seed
     bar = var(graph, source, BAR)
     generic = f"{bar}·{partial_symbol(graph, source, operand)}"
     return generic, chain(bar, partial_text(graph, source, operand))
+
+
+# --- worked arithmetic: the steps with numbers put in, as the paper's Tables 2–3 show them ---
+
+
+def _names(graph: Graph) -> OperandText:
+    return lambda operand, accent: operand_text(graph, operand, accent)
+
+
+def _number(x: float, number: Number) -> str:
+    """A value inside arithmetic: ``−0.959`` in brackets, so ``sin (−0.959)`` reads right."""
+    text = number(x)
+    return f"(−{text[1:]})" if text.startswith("-") else text
+
+
+def _values(values: Sequence[float], dots: Sequence[float], number: Number) -> Callable[..., str]:
+    def text(operand: Operand, accent: str) -> str:
+        if not isinstance(operand, int):
+            return const_text(operand)
+        return _number((dots if accent else values)[operand], number)
+
+    return text
+
+
+# A bracketed negative number after + or −, unless a power follows: 1 + (−2)² is not 1 − 2².
+_PLUS_NEGATIVE = re.compile(r" \+ \(−([^()]*)\)(?![²^])")
+_MINUS_NEGATIVE = re.compile(r" − \(−([^()]*)\)(?![²^])")
+
+
+def _signs(text: str) -> str:
+    """``10.693 − (−0.959)`` → ``10.693 + 0.959``, as the paper writes v₅."""
+    return _MINUS_NEGATIVE.sub(r" + \1", _PLUS_NEGATIVE.sub(r" − \1", text))
+
+
+def worked_primal(graph: Graph, node_id: int, values: Sequence[float], number: Number) -> str:
+    """``ln 2`` for ``v₁ = ln v₋₁``, ``0.693 + 10`` for ``v₄ = v₁ + v₂``; "" for an input."""
+    node = graph.nodes[node_id]
+    if node.name is not None:
+        return ""
+    text = _values(values, (), number)
+    return _signs(PRIMITIVES[node.op].notation.format(*(text(a, "") for a in node.operands)))
+
+
+def worked_tangent(
+    graph: Graph, node_id: int, values: Sequence[float], dots: Sequence[float], number: Number
+) -> str:
+    """``1×5 + 0×2`` for ``v̇₂ = v̇₋₁×v₀ + v̇₀×v₋₁``; "" for an input."""
+    if graph.nodes[node_id].name is not None:
+        return ""
+    return _signs(tangent_rule(graph, node_id, _values(values, dots, number)))
+
+
+def worked_adjoint(graph: Graph, source: int | None, operand: int) -> str:
+    """The paper's local term of an adjoint step: ``v̄₄×1``, ``v̄₅×(−1)``, ``v̄₃×cos v₀``,
+    ``v̄₁/v₋₁``; "" for a seed."""
+    if source is None:
+        return ""
+    bar = var(graph, source, BAR)
+    return chain(bar, partial_text(graph, source, operand), simplify=False)
 
 
 def describe_node(graph: Graph, node_id: int, values: Sequence[float]) -> str:

@@ -622,8 +622,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             # cancel: 1 − σ is 0 from x ≈ 37 on, 1 − 2σ loses digits near 0.
             (of_argument(m.sigmoid_slope),),
             (lambda x, a: -m.sigmoid_slope(x) * m.tanh(0.5 * x),),
-            "sigmoid {0}",
-            ("sigmoid {0}·(1 − sigmoid {0})",),
+            "σ {0}",
+            ("σ {0}·(1 − σ {0})",),
         ),
         _prim(
             "softplus",
@@ -631,7 +631,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             (lambda x, a: m.sigmoid(x),),
             (lambda x, a: m.sigmoid_slope(x),),
             "softplus {0}",
-            ("sigmoid {0}",),
+            ("σ {0}",),
         ),
         _prim(
             "relu",

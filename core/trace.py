@@ -14,12 +14,17 @@ from .graph import Const, Graph
 from .notation import (
     BAR,
     DOT,
+    Number,
     adjoint_rule,
     const_text,
     node_text,
     output_name,
+    seed_name,
     tangent_rule,
     var,
+    worked_adjoint,
+    worked_primal,
+    worked_tangent,
 )
 
 Arg = int | float  # a Wengert index (int) or an inline constant (float)
@@ -39,6 +44,7 @@ class NodeRow:
     expr: str  # "ln v₋₁", or the input's name
     level: int
     value: float | None = None
+    work: str | None = None  # "ln 2": the step with its operands' values, when asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,7 @@ class TangentRow:
     var: str  # v̇₁
     rule: str  # v̇₋₁/v₋₁
     tangents: tuple[float, ...]  # one per seed (input)
+    works: tuple[str, ...] | None = None  # "1×5 + 0×2": worked arithmetic, one per seed
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,22 +72,30 @@ class AdjointRow:
     partial: float
     contribution: float
     adjoint: float  # running value after the step
+    work: str = ""  # the local term as the paper writes it: v̄₄×1, v̄₅×(−1)
 
 
 @dataclass(frozen=True, slots=True)
 class OutputRow:
-    """``y = v₅`` (or ``y₂ = 3`` for a constant output), with its value."""
+    """A row that closes a trace: ``y = v₅`` (or ``y₂ = 3`` for a constant output), or an
+    input's adjoint ``x̄1 = v̄₋₁``, with its value."""
 
     name: str
     expr: str
     value: float | None = None
 
 
-def node_rows(graph: Graph, values: tuple[float, ...] | None = None) -> list[NodeRow]:
-    return list(iter_node_rows(graph, values))
+def node_rows(
+    graph: Graph, values: Sequence[float] | None = None, number: Number | None = None
+) -> list[NodeRow]:
+    """The Wengert list, with values when given; with ``number`` (how a table writes a number)
+    also each step's worked arithmetic."""
+    return list(iter_node_rows(graph, values, number))
 
 
-def iter_node_rows(graph: Graph, values: Sequence[float] | None = None) -> Iterator[NodeRow]:
+def iter_node_rows(
+    graph: Graph, values: Sequence[float] | None = None, number: Number | None = None
+) -> Iterator[NodeRow]:
     """The rows of ``node_rows`` one at a time (a renderer that streams keeps one)."""
     for i, node in enumerate(graph.nodes):
         args = tuple(
@@ -98,6 +113,9 @@ def iter_node_rows(graph: Graph, values: Sequence[float] | None = None) -> Itera
                 expr=node_text(graph, i),
                 level=node.level,
                 value=None if values is None else values[i],
+                work=None
+                if values is None or number is None
+                else worked_primal(graph, i, values, number),
             )
         )
 
@@ -111,16 +129,35 @@ def output_rows(graph: Graph, outputs: tuple[float, ...] | None = None) -> list[
     return rows
 
 
-def primal_rows(evaluation: Evaluation) -> list[NodeRow]:
-    return node_rows(evaluation.graph, evaluation.values)
+def input_adjoint_rows(graph: Graph, sweep: ReversePass) -> list[OutputRow]:
+    """``x̄1 = v̄₋₁ = 5.5`` for every input: the rows the paper's adjoint trace ends with."""
+    return [
+        OutputRow(seed_name(name, BAR), var(graph, j, BAR), sweep.bars[j])
+        for j, name in enumerate(graph.input_names)
+    ]
 
 
-def tangent_rows(graph: Graph, passes: Sequence[ForwardPass]) -> list[TangentRow]:
-    """The tangent trace, with one column per forward pass."""
-    return list(iter_tangent_rows(graph, passes))
+def primal_rows(evaluation: Evaluation, number: Number | None = None) -> list[NodeRow]:
+    return node_rows(evaluation.graph, evaluation.values, number)
 
 
-def iter_tangent_rows(graph: Graph, passes: Sequence[ForwardPass]) -> Iterator[TangentRow]:
+def tangent_rows(
+    graph: Graph,
+    passes: Sequence[ForwardPass],
+    values: Sequence[float] = (),
+    number: Number | None = None,
+) -> list[TangentRow]:
+    """The tangent trace, with one column per forward pass; with the primal ``values`` and
+    ``number`` also each step's worked arithmetic in every pass."""
+    return list(iter_tangent_rows(graph, passes, values, number))
+
+
+def iter_tangent_rows(
+    graph: Graph,
+    passes: Sequence[ForwardPass],
+    values: Sequence[float] = (),
+    number: Number | None = None,
+) -> Iterator[TangentRow]:
     """The rows of ``tangent_rows`` one at a time."""
     return (
         TangentRow(
@@ -129,17 +166,21 @@ def iter_tangent_rows(graph: Graph, passes: Sequence[ForwardPass]) -> Iterator[T
             var=var(graph, i, DOT),
             rule=tangent_rule(graph, i),
             tangents=tuple(p.dots[i] for p in passes),
+            works=None
+            if number is None
+            else tuple(worked_tangent(graph, i, values, p.dots, number) for p in passes),
         )
         for i in range(len(graph.nodes))
     )
 
 
-def adjoint_rows(graph: Graph, sweep: ReversePass) -> list[AdjointRow]:
-    """The accumulation steps of one reverse pass, in the order they happen."""
-    return list(iter_adjoint_rows(graph, sweep))
+def adjoint_rows(graph: Graph, sweep: ReversePass, work: bool = False) -> list[AdjointRow]:
+    """The accumulation steps of one reverse pass, in the order they happen; with ``work``
+    each with its local term as the paper writes it."""
+    return list(iter_adjoint_rows(graph, sweep, work))
 
 
-def iter_adjoint_rows(graph: Graph, sweep: ReversePass) -> Iterator[AdjointRow]:
+def iter_adjoint_rows(graph: Graph, sweep: ReversePass, work: bool = False) -> Iterator[AdjointRow]:
     """The rows of ``adjoint_rows`` one at a time."""
     for number, step in enumerate(sweep.steps, start=1):
         symbolic, local = adjoint_rule(graph, step.target, step.source, step.operand)
@@ -154,5 +195,6 @@ def iter_adjoint_rows(graph: Graph, sweep: ReversePass) -> Iterator[AdjointRow]:
                 partial=step.partial,
                 contribution=step.contribution,
                 adjoint=step.adjoint,
+                work=worked_adjoint(graph, step.source, step.operand) if work else "",
             )
         )

@@ -420,19 +420,27 @@ def _translate(error: _Unexpected, text: str, expr: int) -> ParseError:
     return ParseError(f"unexpected {_quote(token)}{hint}", span=span)
 
 
-def parse(texts: str | Sequence[str], *, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
-    """Parse one expression (or several: the outputs of one function) into a Wengert list."""
+def parse(
+    texts: str | Sequence[str],
+    *,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    inputs: Sequence[str] = (),
+) -> Graph:
+    """Parse one expression (or several: the outputs of one function) into a Wengert list;
+    ``inputs`` names inputs to number first, in that order (the rest follow in natural order)."""
     sources = (texts,) if isinstance(texts, str) else tuple(texts)
     if not sources:
         raise ParseError("no expression given")
     try:
-        return _parse(_parser(), sources, max_nodes)
+        return _parse(_parser(), sources, max_nodes, inputs)
     except _Broken:  # the cached tables passed the checks and still failed: build them again
         _parser.cache_clear()
-        return _parse(_parser(rebuild=True), sources, max_nodes)
+        return _parse(_parser(rebuild=True), sources, max_nodes, inputs)
 
 
-def _parse(parser: _Driver, sources: tuple[str, ...], max_nodes: int) -> Graph:
+def _parse(
+    parser: _Driver, sources: tuple[str, ...], max_nodes: int, inputs: Sequence[str]
+) -> Graph:
     builder = GraphBuilder(max_nodes=max_nodes)
     callbacks = _Callbacks(builder)  # this call's own: nothing it builds is shared or kept
     outputs: list[Operand] = []
@@ -446,4 +454,4 @@ def _parse(parser: _Driver, sources: tuple[str, ...], max_nodes: int) -> Graph:
                 outputs.append(parser.parse(text, callbacks)[0])
             except _Unexpected as error:
                 raise _translate(error, text, expr) from None
-        return builder.finish(outputs, sources)
+        return builder.finish(outputs, sources, inputs)

@@ -60,6 +60,17 @@ def paper_graph() -> Graph:
     return parse(PAPER_EXPRESSION)
 
 
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/NAME; AUTODIFF_REGOLD=1 rewrites the file instead."""
+    path = GOLDEN / name
+    if os.environ.get("AUTODIFF_REGOLD"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
 def pdflatex_errors(body: str, directory: Path, packages: tuple[str, ...] = ()) -> str:
     """Compile ``body`` in a plain article (with ``packages``) by pdflatex: "" when it compiles,
     else the end of pdflatex's log."""

@@ -89,8 +89,8 @@ def test_latex_uses_the_paper_notation() -> None:
         r"$v_{-1}$",
         r"$\ln v_{-1}$",
         r"$\bar{v}_{0}$ & $\mathrel{+}=$",
-        r"$\bar{v}_{3}\cdot \cos v_{0}$",
-        r"$\partial y/\partial x_{2}$ & $1.7163378145367738$",
+        r"$\bar{v}_{3}\times \cos v_{0}$",
+        r"$\frac{\partial y}{\partial x_{2}}$ & $1.7163378145367738$",
     ]:
         assert fragment in out
     _, out, _ = run(*HEADLINE, "--format", "latex", "-m", "forward")

@@ -150,7 +150,7 @@ def test_check_latex_has_the_tables_escaped() -> None:
     assert_sane_latex(out)
     for fragment in [
         r"\textbf{Derivative check of abs(x\_1) at x\_1 = 1}",
-        r"method & h & $\partial y/\partial x_{1}$ & error & agrees \\",
+        r"method & h & $\frac{\partial y}{\partial x_{1}}$ & error & agrees \\",
         r"central difference & $1 \times 10^{-1}$ & $1.0000000000000002$ & "
         r"$2.2 \times 10^{-16}$ & yes \\",
         r"complex step & $1 \times 10^{-100}$ &  &  & skipped \\",

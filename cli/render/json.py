@@ -29,6 +29,7 @@ from autodiff.core.derivatives import (
     Vjp,
 )
 from autodiff.core.graph import Const, Graph
+from autodiff.core.notation import Number
 from autodiff.core.trace import NodeRow, iter_adjoint_rows, iter_node_rows, iter_tangent_rows
 
 from .json_stream import Stream, materialize, write
@@ -66,6 +67,8 @@ def _node(row: NodeRow, options: RenderOptions) -> Doc:
         item["name"] = row.name
     if row.value is not None:
         item["value"] = _num(row.value)
+    if row.work is not None:
+        item["work"] = options.text(row.work)
     return item
 
 
@@ -96,7 +99,12 @@ def _trace(
     if not options.trace:  # --no-trace: a large graph's rows would cost time and memory
         return []
     values = evaluation.values if evaluation else None
-    return Stream(_node(row, options) for row in iter_node_rows(graph, values))
+    return Stream(_node(row, options) for row in iter_node_rows(graph, values, _work(options)))
+
+
+def _work(options: RenderOptions) -> Number | None:
+    """--work: how the worked arithmetic writes numbers (rounded as the tables round them)."""
+    return options.number if options.work else None
 
 
 def _extend(trace: Stream | list[Doc], more: Iterable[Doc]) -> Stream | list[Doc]:
@@ -120,19 +128,33 @@ def _steps(graph: Graph, sweep: ReversePass | None, options: RenderOptions) -> S
             "partial": _num(row.partial),
             "contribution": _num(row.contribution),
             "adjoint": _num(row.adjoint),
+            **({"work": options.text(row.work)} if options.work else {}),
         }
-        for row in iter_adjoint_rows(graph, sweep)
+        for row in iter_adjoint_rows(graph, sweep, options.work)
     )
 
 
 def _tangents(
-    graph: Graph, passes: Sequence[ForwardPass], labels: Sequence[str], options: RenderOptions
+    evaluation: Evaluation,
+    passes: Sequence[ForwardPass],
+    labels: Sequence[str] | None,
+    options: RenderOptions,
 ) -> Iterable[Doc]:
-    """Each trace row's tangent rule and its tangent in every pass, by pass label."""
-    return (
-        {"tangent_rule": options.text(row.rule), "tangent": _by_name(labels, row.tangents)}
-        for row in iter_tangent_rows(graph, passes)
-    )
+    """Each trace row's tangent rule and its tangent in every pass, by pass label (or as one
+    number, without labels); with --work the worked arithmetic too."""
+    rows = iter_tangent_rows(evaluation.graph, passes, evaluation.values, _work(options))
+    for row in rows:
+        item: Doc = {"tangent_rule": options.text(row.rule)}
+        works = [options.text(w) for w in row.works or ()]
+        if labels is None:
+            item["tangent"] = _num(row.tangents[0])
+            if works:
+                item["tangent_work"] = works[0]
+        else:
+            item["tangent"] = _by_name(labels, row.tangents)
+            if works:
+                item["tangent_work"] = dict(zip(labels, works))
+        yield item
 
 
 def _adjoints(bars: Sequence[float]) -> Iterable[Doc]:
@@ -188,7 +210,8 @@ def _first_order(command: str, result: Jacobian, options: RenderOptions) -> Doc:
     doc["mode"] = result.mode
     doc["trace"] = trace = _trace(graph, result.evaluation, options)
     if result.mode == "forward":
-        doc["trace"] = _extend(trace, _tangents(graph, result.forward, result.wrt_names, options))
+        tangents = _tangents(result.evaluation, result.forward, result.wrt_names, options)
+        doc["trace"] = _extend(trace, tangents)
     return doc
 
 
@@ -236,10 +259,7 @@ def jvp_doc(result: Jvp, options: RenderOptions) -> Doc:
     doc["wrt"] = names
     doc["direction"] = _by_name(names, result.direction)
     doc["jvp"] = _nums(result.product)
-    tangents = (
-        {"tangent_rule": options.text(row.rule), "tangent": _num(row.tangents[0])}
-        for row in iter_tangent_rows(graph, [result.sweep])
-    )
+    tangents = _tangents(result.evaluation, [result.sweep], None, options)
     doc["trace"] = _extend(_trace(graph, result.evaluation, options), tangents)
     return doc
 

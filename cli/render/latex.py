@@ -36,6 +36,7 @@ _SYMBOLS = {
     "→": r"\to ",
     "π": r"\pi ",
     "λ": r"\lambda ",
+    "σ": r"\sigma ",
     "…": r"\dots ",
     "←": r"\leftarrow ",
     "{": r"\{",
@@ -123,13 +124,29 @@ def _group(tokens: list[str], start: int) -> int:
     return min(start + 1, len(tokens))
 
 
+_PARTIAL = r"\partial "
+
+
+def _fraction(tokens: list[str], k: int) -> str | None:
+    r"""``\frac{\partial v_{5}}{\partial v_{4}}`` when ``∂v₅/∂v₄`` starts at ``k``."""
+    window = tokens[k : k + 5]
+    if len(window) == 5 and window[0] == window[3] == _PARTIAL and window[2] == "/":
+        return rf"\frac{{\partial {window[1]}}}{{\partial {window[4]}}}"
+    return None
+
+
 def math(text: str) -> str:
-    """Unicode notation as LaTeX math (without the ``$``)."""
+    """Unicode notation as LaTeX math (without the ``$``); ``∂v₅/∂v₄`` as a fraction."""
     tokens = _tokens(text)
     out: list[str] = []
     k = 0
     while k < len(tokens):
         token = tokens[k]
+        fraction = _fraction(tokens, k) if token == _PARTIAL else None
+        if fraction is not None:
+            out.append(fraction)
+            k += 5
+            continue
         if token in ("√", "∛", "^"):
             end = _group(tokens, k + 1)
             inner = tokens[k + 1 : end]
@@ -182,10 +199,22 @@ def escape_text(text: str) -> str:
     return re.sub(r"-(?=-)", "-{}", "".join(_TEXT_ESCAPES.get(ch, ch) for ch in plain))
 
 
+# Headers of trace columns that name the notation they hold: set as math, as on a slide.
+_NOTATION_HEADERS = {
+    "var": "$v_i$",
+    "tangent": r"$\dot{v}_i$",
+    "adjoint": r"$\bar{v}_i$",
+    "=": "$=$",
+}
+
+
 def _header(column: str) -> str:
-    """A column header: words as text, notation (ẋ1=1, v̄) as math."""
+    r"""A column header in math mode: the notation a column holds (``$\dot{v}_i$``, ``$=$``),
+    or notation itself (ẋ1=1, v̄); other words (value, work) as text."""
     if not column:
         return ""
+    if column in _NOTATION_HEADERS:
+        return _NOTATION_HEADERS[column]
     return escape_text(column) if column.isascii() else f"${math(column)}$"
 
 
@@ -205,7 +234,7 @@ def tabular(section: Section, options: RenderOptions, words: bool = False) -> st
         return f"${number(cell)}$" if _NUMBER.fullmatch(cell) else escape_text(cell)
 
     texts = len(section.text_columns)
-    spec = "l" * texts + "r" * len(section.number_columns)
+    spec = "".join(align[0] for align in section.aligns)
     lines = [
         rf"\noindent\textbf{{{escape_text(section.title)}}}\par\smallskip",
         rf"\begin{{tabular}}{{{spec}}}",
@@ -214,7 +243,7 @@ def tabular(section: Section, options: RenderOptions, words: bool = False) -> st
         r"\hline",
     ]
     for n, row in enumerate(section.rows):
-        if n in section.breaks:
+        if n in section.breaks or (n and n == section.inputs):
             lines.append(r"\hline")
         cells = [notation(str(cell)) if cell else "" for cell in row[:texts]]
         for cell in row[texts:]:
@@ -229,7 +258,22 @@ def tabular(section: Section, options: RenderOptions, words: bool = False) -> st
     return "\n".join(lines)
 
 
-def render(sections: Sequence[Section], options: RenderOptions) -> str:
-    """The sections as LaTeX ``tabular`` environments, separated by a blank line."""
+def render(sections: Sequence[Section], options: RenderOptions, standalone: bool = False) -> str:
+    """The sections as LaTeX ``tabular`` environments, separated by a blank line; with
+    ``standalone`` a whole document, which ``pdflatex`` compiles as it is (its one package,
+    geometry, comes with every LaTeX)."""
     blocks = [tabular(section, options) for section in sections]
-    return "\n\n\\bigskip\n\n".join(blocks)
+    body = "\n\n\\bigskip\n\n".join(blocks)
+    if not standalone:
+        return body
+    return "\n".join(
+        [
+            r"\documentclass{article}",
+            # Landscape: a trace beside another (--layout paper) is wider than a portrait page.
+            r"\usepackage[landscape,margin=1.5cm]{geometry}",
+            r"\pagestyle{empty}",
+            r"\begin{document}",
+            body,
+            r"\end{document}",
+        ]
+    )

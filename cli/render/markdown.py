@@ -33,7 +33,7 @@ def table(section: Section, options: RenderOptions, cell: Callable[[str], str] =
     """The section as a GitHub table; ``cell`` escapes its text (``str`` when already escaped)."""
     texts = len(section.text_columns)
     header = "| " + " | ".join(cell(options.text(c)) for c in section.columns) + " |"
-    rule = "|" + "|".join([" --- "] * texts + [" ---: "] * len(section.number_columns)) + "|"
+    rule = "|" + "|".join(" --- " if a == "left" else " ---: " for a in section.aligns) + "|"
     lines = [f"**{cell(options.text(section.title))}**", "", header, rule]
     for row in section.rows:
         cells = [cell(options.text(str(entry))) for entry in row[:texts]]

@@ -22,8 +22,23 @@ from autodiff.core.derivatives import (
     SecondOrderPass,
 )
 from autodiff.core.graph import Graph
-from autodiff.core.notation import BAR, DOT, format_number, output_name, seed_name, var
-from autodiff.core.trace import adjoint_rows, node_rows, output_rows, primal_rows, tangent_rows
+from autodiff.core.notation import (
+    BAR,
+    DOT,
+    Number,
+    format_number,
+    output_name,
+    seed_name,
+    var,
+)
+from autodiff.core.trace import (
+    adjoint_rows,
+    input_adjoint_rows,
+    node_rows,
+    output_rows,
+    primal_rows,
+    tangent_rows,
+)
 
 from .options import RenderOptions
 
@@ -43,31 +58,50 @@ class Section:
     breaks: list[int] = field(default_factory=list)  # a rule before these rows
     caption: str | None = None
     precise: bool = False  # results: numbers in full, not rounded to --digits
+    # Number columns that hold notation (the right half of --layout paper): aligned left.
+    left: set[int] = field(default_factory=set)
+    inputs: int = 0  # rows of inputs at the top of a trace: LaTeX rules them off
 
     @property
     def columns(self) -> list[str]:
         return self.text_columns + self.number_columns
 
     @property
+    def aligns(self) -> list[str]:
+        """Each column's alignment, "left" or "right"."""
+        numbers = range(len(self.number_columns))
+        right = ["left" if j in self.left else "right" for j in numbers]
+        return ["left"] * len(self.text_columns) + right
+
+    @property
     def is_trace(self) -> bool:
-        return self.key in ("primal", "wengert", "tangent", "adjoint", "second_order")
+        return self.key in ("primal", "wengert", "tangent", "adjoint", "second_order", "paper")
 
 
 # --- traces ----------------------------------------------------------------------------------
 
 
-def wengert_section(graph: Graph, evaluation: Evaluation | None = None) -> Section:
-    """The Wengert list (symbolic), with values when a point is given: the forward primal trace."""
+def wengert_section(
+    graph: Graph, evaluation: Evaluation | None = None, number: Number | None = None
+) -> Section:
+    """The Wengert list (symbolic), with values when a point is given: the forward primal trace;
+    with ``number`` (--work) a column of worked arithmetic (``ln 2``)."""
     if evaluation is None:
         section = Section("wengert", "Wengert list", ["var", "="], [])
         section.rows = [[row.var, row.expr] for row in node_rows(graph)]
     else:
-        section = Section("primal", "Forward primal trace", ["var", "="], ["value"])
-        section.rows = [[row.var, row.expr, row.value] for row in primal_rows(evaluation)]
+        work = [] if number is None else ["work"]
+        section = Section("primal", "Forward primal trace", ["var", "=", *work], ["value"])
+        section.rows = [
+            [row.var, row.expr, *([row.work] if work else []), row.value]
+            for row in primal_rows(evaluation, number)
+        ]
     section.breaks.append(len(section.rows))
+    section.inputs = graph.n_inputs
     outputs = output_rows(graph, evaluation.outputs if evaluation else None)
+    pad = len(section.text_columns) - 2
     for out in outputs:
-        section.rows.append([out.name, out.expr] + ([out.value] if evaluation else []))
+        section.rows.append([out.name, out.expr, *[""] * pad] + ([out.value] if evaluation else []))
     return section
 
 
@@ -79,35 +113,60 @@ def _seed_label(graph: Graph, seed: Sequence[float]) -> str:
     return "ẋ=(" + ", ".join(format_number(s) for s in seed) + ")"
 
 
-def tangent_section(graph: Graph, passes: Sequence[ForwardPass]) -> Section:
-    """Table 2 (right): the tangent trace, one column per forward pass."""
+def tangent_section(
+    graph: Graph,
+    passes: Sequence[ForwardPass],
+    values: Sequence[float] = (),
+    number: Number | None = None,
+) -> Section:
+    """Table 2 (right): the tangent trace, one column per forward pass; with ``number``
+    (--work) a column of worked arithmetic per pass (``1×5 + 0×2``)."""
     headers = [_seed_label(graph, p.seed) for p in passes]
-    section = Section("tangent", "Forward tangent trace", ["tangent", "="], headers)
-    section.rows = [[row.var, row.rule, *row.tangents] for row in tangent_rows(graph, passes)]
+    work = []
+    if number is not None:
+        work = ["work"] if len(passes) == 1 else [f"work {h}" for h in headers]
+    section = Section("tangent", "Forward tangent trace", ["tangent", "=", *work], headers)
+    section.rows = [
+        [row.var, row.rule, *(row.works or ()), *row.tangents]
+        for row in tangent_rows(graph, passes, values, number)
+    ]
     section.breaks.append(len(section.rows))
+    section.inputs = graph.n_inputs
     for k, output in enumerate(graph.outputs):
         expr = var(graph, output, DOT) if isinstance(output, int) else "0"
         dots = [p.dots[output] if isinstance(output, int) else 0.0 for p in passes]
-        section.rows.append([output_name(graph, k, DOT), expr, *dots])
+        section.rows.append([output_name(graph, k, DOT), expr, *[""] * len(work), *dots])
     return section
 
 
-def adjoint_section(graph: Graph, sweep: ReversePass) -> Section:
-    """Table 3 (right): every accumulation step of one reverse sweep, in order."""
-    title = "Reverse adjoint trace"
-    if len(graph.outputs) > 1:
-        seeds = ", ".join(
-            f"{output_name(graph, k, BAR)}={format_number(w)}" for k, w in enumerate(sweep.seed)
-        )
-        title += f" ({seeds})"
-    section = Section(
-        "adjoint", title, ["#", "adjoint", "", "chain rule", "local"], ["term", "value"]
+def output_seeds(graph: Graph, sweep: ReversePass) -> str:
+    """`` (ȳ₁=1, ȳ₂=0)``: the seeds of a sweep, in its title when there are several outputs."""
+    if len(graph.outputs) == 1:
+        return ""
+    seeds = ", ".join(
+        f"{output_name(graph, k, BAR)}={format_number(w)}" for k, w in enumerate(sweep.seed)
     )
-    for row in adjoint_rows(graph, sweep):
+    return f" ({seeds})"
+
+
+def adjoint_section(graph: Graph, sweep: ReversePass, work: bool = False) -> Section:
+    """Table 3 (right): every accumulation step of one reverse sweep, in order, then the
+    inputs' adjoints (``x̄1 = v̄₋₁``); with ``work`` the local terms as the paper writes them
+    (``v̄₄×1``)."""
+    title = "Reverse adjoint trace" + output_seeds(graph, sweep)
+    texts = ["#", "adjoint", "", "chain rule", "local", *(["work"] if work else [])]
+    section = Section("adjoint", title, texts, ["term", "value"])
+    for row in adjoint_rows(graph, sweep, work):
         op = "+=" if row.accumulate else "="
+        worked = [row.work] if work else []
+        numbers = [row.contribution, row.adjoint]
         section.rows.append(
-            [str(row.step), row.var, op, row.symbolic, row.local, row.contribution, row.adjoint]
+            [str(row.step), row.var, op, row.symbolic, row.local, *worked, *numbers]
         )
+    section.breaks.append(len(section.rows))
+    pad = [""] * (len(texts) - 4)
+    for out in input_adjoint_rows(graph, sweep):
+        section.rows.append(["", out.name, "=", out.expr, *pad, None, out.value])
     return section
 
 
@@ -117,6 +176,7 @@ def second_order_section(evaluation: Evaluation, sweep: SecondOrderPass) -> Sect
     title = f"Forward-over-reverse trace (direction {direction})"
     numbers = ["value", f"v{DOT}", f"v{BAR}", f"v{BAR}{DOT}"]
     section = Section("second_order", title, ["var", "="], numbers)
+    section.inputs = evaluation.graph.n_inputs
     for row in primal_rows(evaluation):
         i = row.node
         section.rows.append(
@@ -194,21 +254,38 @@ def _names(graph: Graph, wrt: Sequence[int]) -> list[str]:
 # --- commands --------------------------------------------------------------------------------
 
 
-def _first_order_traces(result: Jacobian) -> list[Section]:
+def _first_order_traces(result: Jacobian, number: Number | None) -> list[Section]:
     graph = result.graph
-    sections = [wengert_section(graph, result.evaluation)]
+    evaluation = result.evaluation
+    sections = [wengert_section(graph, evaluation, number)]
     if result.mode == "forward":
-        sections.append(tangent_section(graph, result.forward))
+        sections.append(tangent_section(graph, result.forward, evaluation.values, number))
     else:
-        sections.extend(adjoint_section(graph, sweep) for sweep in result.reverse)
+        work = number is not None
+        sections.extend(adjoint_section(graph, sweep, work) for sweep in result.reverse)
     return sections
+
+
+def _paper_traces(result: Any, number: Number | None) -> list[Section]:
+    """--layout paper: the traces of a first-order result side by side, as Tables 2–3."""
+    from .paper import forward_tables, reverse_tables  # it builds on this module
+
+    evaluation = result.evaluation
+    if isinstance(result, Jacobian):
+        if result.mode == "forward":
+            return forward_tables(evaluation, result.forward, number)
+        return reverse_tables(evaluation, result.reverse, number)
+    if isinstance(result.sweep, ForwardPass):  # jvp
+        return forward_tables(evaluation, [result.sweep], number)
+    return reverse_tables(evaluation, [result.sweep], number)
 
 
 def build(command: str, result: Any, options: RenderOptions, advise: bool = False) -> list[Section]:
     """The sections of one command's output; traces only with ``options.trace``."""
+    number = options.number if options.work else None  # --work: worked arithmetic
     if command == "wengert":
         if isinstance(result, Evaluation):
-            return [wengert_section(result.graph, result)]
+            return [wengert_section(result.graph, result, number)]
         return [wengert_section(result)]
     evaluation: Evaluation = result if isinstance(result, Evaluation) else result.evaluation
     graph = evaluation.graph
@@ -216,30 +293,36 @@ def build(command: str, result: Any, options: RenderOptions, advise: bool = Fals
     summary = result_section(evaluation)
     extra: list[Section] = []
     if command == "eval":
-        traces = [wengert_section(graph, evaluation)]
+        traces = [wengert_section(graph, evaluation, number)]
     elif command == "grad":
-        traces = _first_order_traces(result)
+        traces = _first_order_traces(result, number)
         y = output_name(graph, 0)
         _append(summary, [f"∂{y}/∂{x}" for x in result.wrt_names], result.gradient)
     elif command == "jacobian":
-        traces = _first_order_traces(result)
+        traces = _first_order_traces(result, number)
         if advise and result.cost is not None:
             traces.append(advisor_section(result.cost))
         labels = [f"{output_name(graph, k)} = {text}" for k, text in enumerate(graph.sources)]
         title = f"Jacobian ({result.mode} mode)"
         extra = [matrix_section("jacobian", title, labels, result.wrt_names, result.matrix)]
     elif command == "jvp":
-        traces = [wengert_section(graph, evaluation), tangent_section(graph, [result.sweep])]
+        traces = [
+            wengert_section(graph, evaluation, number),
+            tangent_section(graph, [result.sweep], evaluation.values, number),
+        ]
         labels = [output_name(graph, k, DOT) for k in range(len(result.product))]
         _append(summary, labels, result.product)
     elif command == "vjp":
-        traces = [wengert_section(graph, evaluation), adjoint_section(graph, result.sweep)]
+        traces = [
+            wengert_section(graph, evaluation, number),
+            adjoint_section(graph, result.sweep, number is not None),
+        ]
         labels = [seed_name(x, BAR) for x in _names(graph, result.wrt)]
         _append(summary, labels, result.product)
     elif command in ("hessian", "hvp"):
         names = _names(graph, result.wrt)
         passes = result.passes if command == "hessian" else [result.sweep]
-        traces = [wengert_section(graph, evaluation)]
+        traces = [wengert_section(graph, evaluation, number)]
         traces += [second_order_section(evaluation, p) for p in passes]
         _append(summary, [f"∂{output_name(graph, 0)}/∂{x}" for x in names], result.gradient)
         if command == "hvp":
@@ -253,6 +336,8 @@ def build(command: str, result: Any, options: RenderOptions, advise: bool = Fals
                 extra.append(eigen_section(result.curvature, options.ascii))
     else:
         raise ValueError(f"no sections for {command!r}")
+    if options.paper and command in ("grad", "jacobian", "jvp", "vjp"):
+        traces = [*_paper_traces(result, number), *[s for s in traces if s.key == "advisor"]]
     if not options.trace:
         traces = [s for s in traces if s.key == "advisor"]
     return [*traces, summary, *extra]

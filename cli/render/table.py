@@ -45,7 +45,8 @@ def rich_table(
         table.add_column(Text(options.text(column)), overflow="fold", max_width=text_width)
     for j in shown:
         label = Text(options.text(section.number_columns[j]))
-        table.add_column(label, justify="right", no_wrap=True)
+        justify = "left" if j in section.left else "right"
+        table.add_column(label, justify=justify, no_wrap=True)
     for n, row in enumerate(section.rows):
         if n in section.breaks:
             table.add_section()
