@@ -163,9 +163,9 @@ def test_the_adjoint_flow_in_a_second_colour() -> None:
     # One arrow back along each operand, with its contribution v̄ᵢ·∂vᵢ/∂vₖ, and the seed ȳ = 1.
     assert back == [
         ("n2", "n0", "v̄₁/v₋₁ = 0.5"),
-        ("n3", "n0", "v̄₂·v₀ = 5"),
-        ("n3", "n1", "v̄₂·v₋₁ = 2"),
-        ("n4", "n1", "v̄₃·cos v₀ = -0.283662"),
+        ("n3", "n0", "v̄₂×v₀ = 5"),
+        ("n3", "n1", "v̄₂×v₋₁ = 2"),
+        ("n4", "n1", "v̄₃×cos v₀ = -0.283662"),
         ("n5", "n2", "v̄₄ = 1"),
         ("n5", "n3", "v̄₄ = 1"),
         ("n6", "n5", "v̄₅ = 1"),
@@ -188,9 +188,9 @@ def test_mermaid_draws_the_adjoint_flow_dashed_and_coloured() -> None:
     assert result.exit_code == 0
     assert lines[-7:] == [
         '    n0 -->|"v₀ = 3"| n2',
-        '    n2 -.->|"v̄₁·v₀ = 3"| n0',
+        '    n2 -.->|"v̄₁×v₀ = 3"| n0',
         '    n1 -->|"v₋₁ = 2"| n2',
-        '    n2 -.->|"v̄₁·v₋₁ = 2"| n1',
+        '    n2 -.->|"v̄₁×v₋₁ = 2"| n1',
         "    n2 --> y0",
         '    y0 -.->|"f̄ = 1"| n2',
         "    linkStyle 1,3,5 stroke:#c0392b,color:#c0392b",
