@@ -1,3 +1,3 @@
-from autodiff.cli.app import main
+from autodiff.cli.app import console_script
 
-main()
+console_script()

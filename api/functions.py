@@ -192,18 +192,21 @@ def gradient(
     mode: str = "reverse",
     wrt: str | Sequence[str] | None = None,
     *,
-    record: bool = True,
+    record: bool = False,
 ) -> Gradient:
     """∇y of a one-output function at a point, by name: one reverse sweep (``mode="reverse"``)
     or one forward sweep per input (``"forward"``). ``wrt`` differentiates with respect to some
-    inputs only; ``record=False`` keeps no adjoint ``steps``. ``grad`` is another name for it.
+    inputs only. The adjoint ``steps`` are kept only with ``record=True`` (recording them costs
+    several times the sweep itself). ``grad`` is another name for it.
 
     >>> g = gradient("log(x1)+x1*x2-sin(x2)", {"x1": 2, "x2": 5})
     >>> g
     Gradient(value=11.65207…, gradient={'x1': 5.5, 'x2': 1.716338…})
     >>> g.gradient["x1"]
     5.5
-    >>> len(g.steps)  # the adjoint accumulation steps, in order
+    >>> g.steps  # not recorded unless asked
+    ()
+    >>> len(gradient("log(x1)+x1*x2-sin(x2)", {"x1": 2, "x2": 5}, record=True).steps)
     9
     >>> gradient("x*y", {"x": 2})
     Traceback (most recent call last):
@@ -223,11 +226,12 @@ def jacobian(
     mode: str = "auto",
     wrt: str | Sequence[str] | None = None,
     *,
-    record: bool = True,
+    record: bool = False,
 ) -> Jacobian:
     """∂y/∂x of one or several outputs at a point: ``result[k]`` is output k's row by input
     name, ``result[k, "x"]`` one entry, ``result.matrix`` the rows in order. ``mode="auto"``
     chooses forward columns or reverse rows by counting the work of each (``result.cost``).
+    ``record=True`` also keeps every sweep (``result.forward``, ``result.reverse``).
 
     >>> J = jacobian(["x*y", "x+y"], {"x": 2, "y": 3})
     >>> J
@@ -286,10 +290,13 @@ def hessian(
     at: Mapping[str, Number],
     wrt: str | Sequence[str] | None = None,
     eig: bool = False,
+    *,
+    record: bool = False,
 ) -> Hessian:
     """∇²y of a one-output function, exactly (forward-over-reverse): ``result["x", "y"]`` is
     ∂²y/∂x∂y, ``result["x"]`` that row by name, ``result.matrix`` the rows in order; with
     ``eig``, ``result.eigenvalues`` and the second-order test's ``result.verdict`` too.
+    ``record=True`` also keeps every forward-over-reverse sweep (``result.passes``).
 
     >>> H = hessian("x^2*y", {"x": 3, "y": 2})
     >>> H
@@ -301,7 +308,7 @@ def hessian(
     """
     graph = _graph(expr, "hessian")
     with _speaking_as("hessian", graph.sources):
-        return Hessian(core.hessian(graph, _point(at), _names(wrt), eig=eig))
+        return Hessian(core.hessian(graph, _point(at), _names(wrt), record=record, eig=eig))
 
 
 def hvp(

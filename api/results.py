@@ -197,7 +197,7 @@ class Jacobian(_AtAPoint):
 
 class Gradient(Jacobian):
     """∇y of a one-output function at a point: ``gradient`` by input name, ``value``, and,
-    from a reverse sweep that recorded them, the adjoint accumulation ``steps`` in order.
+    from a reverse sweep asked to record them (``record=True``), the adjoint ``steps`` in order.
 
     ``result["x1"]`` is ``result.gradient["x1"]``.
     """
@@ -211,8 +211,9 @@ class Gradient(Jacobian):
 
     @property
     def steps(self) -> tuple[Any, ...]:
-        """The adjoint steps (``v̄ᵢ += v̄ⱼ·∂vⱼ/∂vᵢ``) in the order the reverse sweep took them;
-        empty in forward mode or with ``record=False``."""
+        """The adjoint steps (``v̄ᵢ += v̄ⱼ·∂vⱼ/∂vᵢ``) in the order the reverse sweep took them,
+        when asked for with ``gradient(..., record=True)``; otherwise (and in forward mode)
+        empty."""
         return self.core.reverse[0].steps if self.core.reverse else ()
 
     def __getitem__(self, key: Any) -> Any:

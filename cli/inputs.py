@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
@@ -155,6 +154,8 @@ def _header(path: str, header: list[str] | None) -> list[str]:
 
 def _fast_points(first: str, body: str, delimiter: str) -> Points | None:
     """NumPy's parser for the common case: only cells ``_cell`` accepts (else None)."""
+    import csv  # only points need it (≈1.7 ms of every start-up otherwise)
+
     names = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter), [])]
     if not names or len(set(names)) != len(names) or any(len(n) > MAX_CELL for n in names):
         return None
@@ -177,6 +178,8 @@ def _fast_points(first: str, body: str, delimiter: str) -> Points | None:
 
 def _slow_points(path: str, text: str, delimiter: str) -> Points:
     """Row by row, so that every bad row is named with its line."""
+    import csv
+
     where = "standard input" if path == STDIN else path
     _check_cell_sizes(where, text, delimiter)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -209,6 +212,8 @@ def _check_cell_sizes(where: str, text: str, delimiter: str) -> None:
     """Refuse a cell longer than ``MAX_CELL`` characters, naming its line and column."""
     if len(text) <= MAX_CELL:
         return
+    import csv
+
     header = next(csv.reader([text.partition("\n")[0][: MAX_CELL + 1]], delimiter=delimiter), [])
     start, number = 0, 1
     while start < len(text):

@@ -193,7 +193,8 @@ class Hvp:
 def bind_point(graph: Graph, at: Mapping[str, float]) -> tuple[float, ...]:
     """Input values in graph order: every input needs a finite value; only inputs get one."""
     names = graph.input_names
-    unknown = [name for name in at if name not in names]
+    known = frozenset(names)  # a set, so the check stays linear in the number of inputs
+    unknown = [name for name in at if name not in known]
     if unknown:
         uses = ", ".join(names[:10]) + ("…" if len(names) > 10 else "") or "no variables"
         raise PointError(
@@ -218,17 +219,20 @@ def resolve_wrt(graph: Graph, wrt: Sequence[str] | None) -> tuple[int, ...]:
     names = graph.input_names
     if wrt is None:
         return tuple(range(len(names)))
-    ids = []
+    position = {name: i for i, name in enumerate(names)}  # a dict keeps this linear
+    ids: list[int] = []
+    seen: set[int] = set()
     for name in wrt:
-        if name not in names:
+        if name not in position:
             import difflib  # only for this message
 
             close = difflib.get_close_matches(name, names, n=1)
             hint = f": did you mean {close[0]}?" if close else f" (it uses {', '.join(names)})"
             raise UsageError(f"{name} is not a variable of the expression{hint}", argument="wrt")
-        if names.index(name) in ids:
+        if position[name] in seen:
             raise UsageError(f"{name} is named more than once", argument="wrt")
-        ids.append(names.index(name))
+        seen.add(position[name])
+        ids.append(position[name])
     if not ids:
         raise UsageError("no variable is named", argument="wrt")
     return tuple(ids)

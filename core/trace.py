@@ -182,19 +182,23 @@ def adjoint_rows(graph: Graph, sweep: ReversePass, work: bool = False) -> list[A
 
 def iter_adjoint_rows(graph: Graph, sweep: ReversePass, work: bool = False) -> Iterator[AdjointRow]:
     """The rows of ``adjoint_rows`` one at a time."""
-    for number, step in enumerate(sweep.steps, start=1):
-        symbolic, local = adjoint_rule(graph, step.target, step.source, step.operand)
-        yield (
-            AdjointRow(
-                step=number,
-                target=graph.wengert_index(step.target),
-                var=var(graph, step.target, BAR),
-                accumulate=step.accumulate,
-                symbolic=symbolic,
-                local=local,
-                partial=step.partial,
-                contribution=step.contribution,
-                adjoint=step.adjoint,
-                work=worked_adjoint(graph, step.source, step.operand) if work else "",
-            )
-        )
+    return (adjoint_row(graph, sweep, number, work) for number in range(1, len(sweep.steps) + 1))
+
+
+def adjoint_row(graph: Graph, sweep: ReversePass, number: int, work: bool = False) -> AdjointRow:
+    """The row of step ``number`` (counted from 1) of a reverse pass, alone: a table read
+    upward builds only the last steps it prints."""
+    step = sweep.steps[number - 1]
+    symbolic, local = adjoint_rule(graph, step.target, step.source, step.operand)
+    return AdjointRow(
+        step=number,
+        target=graph.wengert_index(step.target),
+        var=var(graph, step.target, BAR),
+        accumulate=step.accumulate,
+        symbolic=symbolic,
+        local=local,
+        partial=step.partial,
+        contribution=step.contribution,
+        adjoint=step.adjoint,
+        work=worked_adjoint(graph, step.source, step.operand) if work else "",
+    )

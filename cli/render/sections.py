@@ -8,9 +8,10 @@ full). JSON has its own, richer document (``render/json.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from autodiff.core.curvature import Curvature
 from autodiff.core.derivatives import (
@@ -32,17 +33,17 @@ from autodiff.core.notation import (
     var,
 )
 from autodiff.core.trace import (
-    adjoint_rows,
     input_adjoint_rows,
-    node_rows,
+    iter_adjoint_rows,
+    iter_node_rows,
+    iter_tangent_rows,
     output_rows,
-    primal_rows,
-    tangent_rows,
 )
 
 from .options import RenderOptions
 
 Cell = str | float | None
+Row = TypeVar("Row")
 
 
 @dataclass
@@ -61,6 +62,8 @@ class Section:
     # Number columns that hold notation (the right half of --layout paper): aligned left.
     left: set[int] = field(default_factory=set)
     inputs: int = 0  # rows of inputs at the top of a trace: LaTeX rules them off
+    # Rows beyond --max-rows that were counted but never built (they follow ``rows``).
+    unbuilt: int = 0
 
     @property
     def columns(self) -> list[str]:
@@ -81,22 +84,36 @@ class Section:
 # --- traces ----------------------------------------------------------------------------------
 
 
+def _printed(section: Section, rows: Iterator[Row], total: int, limit: int | None) -> Iterator[Row]:
+    """The first ``limit`` of ``total`` rows (all when None): ``limit_rows`` would cut the rest,
+    so they are only counted. Building them cost most of a large command's time."""
+    if limit is None or total <= limit:
+        return rows
+    section.unbuilt += total - limit
+    return islice(rows, limit)
+
+
 def wengert_section(
-    graph: Graph, evaluation: Evaluation | None = None, number: Number | None = None
+    graph: Graph,
+    evaluation: Evaluation | None = None,
+    number: Number | None = None,
+    limit: int | None = None,
 ) -> Section:
     """The Wengert list (symbolic), with values when a point is given: the forward primal trace;
-    with ``number`` (--work) a column of worked arithmetic (``ln 2``)."""
+    with ``number`` (--work) a column of worked arithmetic (``ln 2``); ``limit`` rows at most."""
+    n = len(graph.nodes)
     if evaluation is None:
         section = Section("wengert", "Wengert list", ["var", "="], [])
-        section.rows = [[row.var, row.expr] for row in node_rows(graph)]
+        rows = _printed(section, iter_node_rows(graph), n, limit)
+        section.rows = [[row.var, row.expr] for row in rows]
     else:
         work = [] if number is None else ["work"]
         section = Section("primal", "Forward primal trace", ["var", "=", *work], ["value"])
+        rows = _printed(section, iter_node_rows(graph, evaluation.values, number), n, limit)
         section.rows = [
-            [row.var, row.expr, *([row.work] if work else []), row.value]
-            for row in primal_rows(evaluation, number)
+            [row.var, row.expr, *([row.work] if work else []), row.value] for row in rows
         ]
-    section.breaks.append(len(section.rows))
+    section.breaks.append(n)
     section.inputs = graph.n_inputs
     outputs = output_rows(graph, evaluation.outputs if evaluation else None)
     pad = len(section.text_columns) - 2
@@ -118,19 +135,19 @@ def tangent_section(
     passes: Sequence[ForwardPass],
     values: Sequence[float] = (),
     number: Number | None = None,
+    limit: int | None = None,
 ) -> Section:
     """Table 2 (right): the tangent trace, one column per forward pass; with ``number``
-    (--work) a column of worked arithmetic per pass (``1×5 + 0×2``)."""
+    (--work) a column of worked arithmetic per pass (``1×5 + 0×2``); ``limit`` rows at most."""
     headers = [_seed_label(graph, p.seed) for p in passes]
     work = []
     if number is not None:
         work = ["work"] if len(passes) == 1 else [f"work {h}" for h in headers]
     section = Section("tangent", "Forward tangent trace", ["tangent", "=", *work], headers)
-    section.rows = [
-        [row.var, row.rule, *(row.works or ()), *row.tangents]
-        for row in tangent_rows(graph, passes, values, number)
-    ]
-    section.breaks.append(len(section.rows))
+    n = len(graph.nodes)
+    rows = _printed(section, iter_tangent_rows(graph, passes, values, number), n, limit)
+    section.rows = [[row.var, row.rule, *(row.works or ()), *row.tangents] for row in rows]
+    section.breaks.append(n)
     section.inputs = graph.n_inputs
     for k, output in enumerate(graph.outputs):
         expr = var(graph, output, DOT) if isinstance(output, int) else "0"
@@ -149,35 +166,43 @@ def output_seeds(graph: Graph, sweep: ReversePass) -> str:
     return f" ({seeds})"
 
 
-def adjoint_section(graph: Graph, sweep: ReversePass, work: bool = False) -> Section:
+def adjoint_section(
+    graph: Graph, sweep: ReversePass, work: bool = False, limit: int | None = None
+) -> Section:
     """Table 3 (right): every accumulation step of one reverse sweep, in order, then the
     inputs' adjoints (``x̄1 = v̄₋₁``); with ``work`` the local terms as the paper writes them
-    (``v̄₄×1``)."""
+    (``v̄₄×1``); ``limit`` rows at most."""
     title = "Reverse adjoint trace" + output_seeds(graph, sweep)
     texts = ["#", "adjoint", "", "chain rule", "local", *(["work"] if work else [])]
     section = Section("adjoint", title, texts, ["term", "value"])
-    for row in adjoint_rows(graph, sweep, work):
+    n = len(sweep.steps)
+    for row in _printed(section, iter_adjoint_rows(graph, sweep, work), n, limit):
         op = "+=" if row.accumulate else "="
         worked = [row.work] if work else []
         numbers = [row.contribution, row.adjoint]
         section.rows.append(
             [str(row.step), row.var, op, row.symbolic, row.local, *worked, *numbers]
         )
-    section.breaks.append(len(section.rows))
+    section.breaks.append(n)
     pad = [""] * (len(texts) - 4)
     for out in input_adjoint_rows(graph, sweep):
         section.rows.append(["", out.name, "=", out.expr, *pad, None, out.value])
     return section
 
 
-def second_order_section(evaluation: Evaluation, sweep: SecondOrderPass) -> Section:
-    """One forward-over-reverse sweep: value, tangent, adjoint and the adjoint's tangent."""
+def second_order_section(
+    evaluation: Evaluation, sweep: SecondOrderPass, limit: int | None = None
+) -> Section:
+    """One forward-over-reverse sweep: value, tangent, adjoint and the adjoint's tangent;
+    ``limit`` rows at most."""
     direction = ", ".join(format_number(u) for u in sweep.direction)
     title = f"Forward-over-reverse trace (direction {direction})"
     numbers = ["value", f"v{DOT}", f"v{BAR}", f"v{BAR}{DOT}"]
     section = Section("second_order", title, ["var", "="], numbers)
     section.inputs = evaluation.graph.n_inputs
-    for row in primal_rows(evaluation):
+    graph = evaluation.graph
+    rows = iter_node_rows(graph, evaluation.values)
+    for row in _printed(section, rows, len(graph.nodes), limit):
         i = row.node
         section.rows.append(
             [row.var, row.expr, row.value, sweep.dots[i], sweep.bars[i], sweep.bar_dots[i]]
@@ -254,76 +279,83 @@ def _names(graph: Graph, wrt: Sequence[int]) -> list[str]:
 # --- commands --------------------------------------------------------------------------------
 
 
-def _first_order_traces(result: Jacobian, number: Number | None) -> list[Section]:
+def _first_order_traces(result: Jacobian, number: Number | None, limit: int) -> list[Section]:
     graph = result.graph
     evaluation = result.evaluation
-    sections = [wengert_section(graph, evaluation, number)]
+    sections = [wengert_section(graph, evaluation, number, limit)]
     if result.mode == "forward":
-        sections.append(tangent_section(graph, result.forward, evaluation.values, number))
+        sections.append(tangent_section(graph, result.forward, evaluation.values, number, limit))
     else:
         work = number is not None
-        sections.extend(adjoint_section(graph, sweep, work) for sweep in result.reverse)
+        sections.extend(adjoint_section(graph, sweep, work, limit) for sweep in result.reverse)
     return sections
 
 
-def _paper_traces(result: Any, number: Number | None) -> list[Section]:
+def _paper_traces(result: Any, number: Number | None, limit: int) -> list[Section]:
     """--layout paper: the traces of a first-order result side by side, as Tables 2–3."""
     from .paper import forward_tables, reverse_tables  # it builds on this module
 
     evaluation = result.evaluation
     if isinstance(result, Jacobian):
         if result.mode == "forward":
-            return forward_tables(evaluation, result.forward, number)
-        return reverse_tables(evaluation, result.reverse, number)
+            return forward_tables(evaluation, result.forward, number, limit)
+        return reverse_tables(evaluation, result.reverse, number, limit)
     if isinstance(result.sweep, ForwardPass):  # jvp
-        return forward_tables(evaluation, [result.sweep], number)
-    return reverse_tables(evaluation, [result.sweep], number)
+        return forward_tables(evaluation, [result.sweep], number, limit)
+    return reverse_tables(evaluation, [result.sweep], number, limit)
 
 
 def build(command: str, result: Any, options: RenderOptions, advise: bool = False) -> list[Section]:
-    """The sections of one command's output; traces only with ``options.trace``."""
+    """The sections of one command's output; traces only with ``options.trace``, and of each
+    only the ``options.max_rows`` rows that ``limit_rows`` keeps."""
     number = options.number if options.work else None  # --work: worked arithmetic
+    limit = options.max_rows
     if command == "wengert":
         if isinstance(result, Evaluation):
-            return [wengert_section(result.graph, result, number)]
-        return [wengert_section(result)]
+            return [wengert_section(result.graph, result, number, limit)]
+        return [wengert_section(result, limit=limit)]
     evaluation: Evaluation = result if isinstance(result, Evaluation) else result.evaluation
     graph = evaluation.graph
     traces: list[Section] = []
     summary = result_section(evaluation)
     extra: list[Section] = []
+    # Traces nobody will print (--no-trace, or a graph over 500 nodes) are not built.
+    trace = options.trace
     if command == "eval":
-        traces = [wengert_section(graph, evaluation, number)]
+        traces = [wengert_section(graph, evaluation, number, limit)] if trace else []
     elif command == "grad":
-        traces = _first_order_traces(result, number)
+        traces = _first_order_traces(result, number, limit) if trace else []
         y = output_name(graph, 0)
         _append(summary, [f"∂{y}/∂{x}" for x in result.wrt_names], result.gradient)
     elif command == "jacobian":
-        traces = _first_order_traces(result, number)
+        traces = _first_order_traces(result, number, limit) if trace else []
         if advise and result.cost is not None:
             traces.append(advisor_section(result.cost))
         labels = [f"{output_name(graph, k)} = {text}" for k, text in enumerate(graph.sources)]
         title = f"Jacobian ({result.mode} mode)"
         extra = [matrix_section("jacobian", title, labels, result.wrt_names, result.matrix)]
     elif command == "jvp":
-        traces = [
-            wengert_section(graph, evaluation, number),
-            tangent_section(graph, [result.sweep], evaluation.values, number),
-        ]
+        if trace:
+            traces = [
+                wengert_section(graph, evaluation, number, limit),
+                tangent_section(graph, [result.sweep], evaluation.values, number, limit),
+            ]
         labels = [output_name(graph, k, DOT) for k in range(len(result.product))]
         _append(summary, labels, result.product)
     elif command == "vjp":
-        traces = [
-            wengert_section(graph, evaluation, number),
-            adjoint_section(graph, result.sweep, number is not None),
-        ]
+        if trace:
+            traces = [
+                wengert_section(graph, evaluation, number, limit),
+                adjoint_section(graph, result.sweep, number is not None, limit),
+            ]
         labels = [seed_name(x, BAR) for x in _names(graph, result.wrt)]
         _append(summary, labels, result.product)
     elif command in ("hessian", "hvp"):
         names = _names(graph, result.wrt)
         passes = result.passes if command == "hessian" else [result.sweep]
-        traces = [wengert_section(graph, evaluation, number)]
-        traces += [second_order_section(evaluation, p) for p in passes]
+        if trace:
+            traces = [wengert_section(graph, evaluation, number, limit)]
+            traces += [second_order_section(evaluation, p, limit) for p in passes]
         _append(summary, [f"∂{output_name(graph, 0)}/∂{x}" for x in names], result.gradient)
         if command == "hvp":
             _append(summary, [f"(H·u) {x}" for x in names], result.product)
@@ -336,17 +368,16 @@ def build(command: str, result: Any, options: RenderOptions, advise: bool = Fals
                 extra.append(eigen_section(result.curvature, options.ascii))
     else:
         raise ValueError(f"no sections for {command!r}")
-    if options.paper and command in ("grad", "jacobian", "jvp", "vjp"):
-        traces = [*_paper_traces(result, number), *[s for s in traces if s.key == "advisor"]]
-    if not options.trace:
-        traces = [s for s in traces if s.key == "advisor"]
+    if trace and options.paper and command in ("grad", "jacobian", "jvp", "vjp"):
+        advisor = [s for s in traces if s.key == "advisor"]
+        traces = [*_paper_traces(result, number, limit), *advisor]
     return [*traces, summary, *extra]
 
 
 def limit_rows(sections: list[Section], max_rows: int) -> list[Section]:
     """Traces cut to ``max_rows`` rows each, with a note of what was cut."""
     for section in sections:
-        cut = len(section.rows) - max_rows
+        cut = len(section.rows) + section.unbuilt - max_rows
         if section.is_trace and cut > 0:
             section.rows = section.rows[:max_rows]
             section.breaks = [b for b in section.breaks if b < max_rows]
