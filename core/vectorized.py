@@ -14,7 +14,7 @@ NumPy is imported only here, and this module only for batches.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,7 +26,7 @@ from .errors import AutodiffError, MathError, PointError
 from .graph import Const, Graph
 from .indeterminate import live_edges, live_pairs
 from .primitives import Primitive, build_table, pair_index
-from .records import columns, compute, record
+from .records import columns, compute, iter_columns, record
 from .sweeps import Diagnostic
 
 Array = np.ndarray
@@ -243,20 +243,38 @@ def second_order_arrays(
 
 @dataclass
 class Batch:
-    """Results at many points: a named array per quantity, an entry per point."""
+    """Results at many points: one row of ``data`` per quantity, an entry per point."""
 
-    columns: list[str]
-    arrays: list[Array]  # one 1-D array per column; entries of failed points are nan
+    command: str
+    graph: Graph
+    wrt: tuple[int, ...]
+    # (columns × points), one block of memory: a Hessian of 3,000 inputs has 9M columns, too
+    # many for an array (or a name) each. Entries of failed points are nan.
+    data: Array
     errors: dict[int, AutodiffError] = field(default_factory=dict)  # point → its scalar error
     warnings: dict[int, tuple[Diagnostic, ...]] = field(default_factory=dict)  # point → kinks…
 
     @property
+    def columns(self) -> list[str]:
+        """The column names (``records.columns``)."""
+        return columns(self.command, self.graph, self.wrt)
+
+    def iter_columns(self) -> Iterator[str]:
+        """The column names one at a time, for writers of very wide batches."""
+        return iter_columns(self.command, self.graph, self.wrt)
+
+    @property
+    def arrays(self) -> list[Array]:
+        """One 1-D array (a view of ``data``) per column."""
+        return list(self.data)
+
+    @property
     def size(self) -> int:
-        return len(self.arrays[0]) if self.arrays else 0
+        return int(self.data.shape[1])
 
     def rows(self) -> list[list[float]]:
         """The points as rows of Python floats (for writers)."""
-        return [list(row) for row in zip(*(a.tolist() for a in self.arrays))]
+        return self.data.T.tolist()  # type: ignore[no-any-return]
 
 
 def _full(value: Value, size: int) -> Array:
@@ -311,12 +329,11 @@ def evaluate_batch(
             pass  # a property of that point (a value out of range), reported with its row below
     wrt_ids = resolve_wrt(graph, wrt)
     with np.errstate(all="ignore"):
-        values, raw, hidden = _batch_arrays(
+        values, data, hidden = _batch_arrays(
             command, graph, inputs, size, mode, wrt_ids, direction, cotangent
         )
-        arrays = [_full(a, size) for a in raw]
         kinked = _kink_rows(graph, values, size) if command != "eval" else np.zeros(size, bool)
-        batch = Batch(columns(command, graph, wrt_ids), arrays)
+        batch = Batch(command, graph, wrt_ids, data)
         overflowed = _overflow_rows(graph, values, size)
         _recheck(request, batch, kinked | hidden | overflowed)
         return batch
@@ -375,13 +392,22 @@ def _batch_arrays(
     direction: Sequence[float],
     cotangent: Sequence[float],
 ) -> tuple[list[Value], list[Value], Array]:
-    """Every node's value, one array (or float) per column of ``records.columns``, and the
+    """Every node's value, the (columns × points) array of ``records.columns``, and the
     points that may hide 0·∞ (``_hidden_rows``)."""
     values = primal_arrays(graph, inputs)
-    raw, hidden = _derived(
+    data, hidden = _derived(
         command, graph, values, inputs, size, mode, wrt_ids, direction, cotangent
     )
-    return values, raw, hidden
+    return values, data, hidden
+
+
+def _stacked(values: Sequence[Value], size: int, more: int = 0) -> Array:
+    """The values (floats or arrays) as the rows of a (len + ``more``) × size array; the
+    ``more`` rows are left for the caller to fill."""
+    data = np.empty((len(values) + more, size))
+    for row, value in zip(data, values):
+        row[...] = value
+    return data
 
 
 def _derived(
@@ -394,11 +420,11 @@ def _derived(
     wrt_ids: tuple[int, ...],
     direction: Sequence[float],
     cotangent: Sequence[float],
-) -> tuple[list[Value], Array]:
+) -> tuple[Array, Array]:
     n = graph.n_inputs
     arrays = [*inputs, *(_output(values, o, size) for o in graph.outputs)]
     if command == "eval":
-        return arrays, np.zeros(size, bool)
+        return _stacked(arrays, size), np.zeros(size, bool)
     partials = partial_arrays(graph, values)
     if command in ("grad", "jacobian"):
         if mode == "auto":
@@ -412,28 +438,36 @@ def _derived(
         bars = adjoint_arrays(graph, partials, [float(w) for w in cotangent])
         arrays += [bars[j] for j in wrt_ids]
     if command in ("grad", "jacobian", "jvp", "vjp"):
-        return arrays, _hidden_rows(graph, partials, wrt_ids, size)
+        return _stacked(arrays, size), _hidden_rows(graph, partials, wrt_ids, size)
     if command not in ("hessian", "hvp"):
         raise ValueError(f"no batch form for {command!r}")
     seconds = second_partial_arrays(graph, values)
     hidden = _hidden_rows(graph, partials, wrt_ids, size, seconds)
+    seeds: Iterable[list[Value]]
     if command == "hvp":
         seeds = [_spread(direction, wrt_ids, n)]
-    else:
-        seeds = [_spread([1.0 if c == j else 0.0 for c in wrt_ids], wrt_ids, n) for j in wrt_ids]
+    else:  # one seed at a time: all of them at once would be n² floats
+        seeds = (_spread([1.0 if c == j else 0.0 for c in wrt_ids], wrt_ids, n) for j in wrt_ids)
+    k = len(wrt_ids)
+    block = np.empty((0, 0, size))
+    data = block
     # Of each pass only the inputs' v̄̇ (a column of H) is kept, not its arrays for every node.
-    by_pass = []
-    for seed in seeds:
+    for b, seed in enumerate(seeds):
         bars, bar_dots = second_order_arrays(
             graph, partials, seconds, tangent_arrays(graph, partials, seed)
         )
-        if not by_pass:
+        if b == 0:
             arrays += [bars[j] for j in wrt_ids]
-        by_pass.append([bar_dots[i] for i in wrt_ids])
-    if command == "hvp":
-        return arrays + by_pass[0], hidden
-    # Entry (a, b) of H is the v̄̇ of input a in the pass seeded with input b.
-    return arrays + [column[a] for a in range(len(wrt_ids)) for column in by_pass], hidden
+            if command == "hvp":
+                return _stacked(arrays + [bar_dots[i] for i in wrt_ids], size), hidden
+            data = _stacked(arrays, size, k * k)
+            block = data[len(arrays) :].reshape(k, k, size)
+        # Entry (a, b) of H is the v̄̇ of input a in the pass seeded with input b.
+        for a, i in enumerate(wrt_ids):
+            block[a, b] = bar_dots[i]
+    if not k:
+        data = _stacked(arrays, size)
+    return data, hidden
 
 
 def _spread(direction: Sequence[float], columns: tuple[int, ...], n: int) -> list[Value]:
@@ -475,12 +509,10 @@ def _recheck(request: Request, batch: Batch, extra: Array) -> None:
     (see the module doc); record their errors and warnings in ``batch``."""
     graph = request[1]
     n = graph.n_inputs
-    arrays = batch.arrays
-    # One pass finds them: a sum is finite only if every term is (an overflowing sum of finite
-    # terms only sends a good point down the exact path too).
-    total = sum(arrays, np.zeros(len(arrays[0])))
-    for row in np.flatnonzero(~np.isfinite(total) | extra).tolist():
-        at = {name: float(arrays[j][row]) for j, name in enumerate(graph.input_names)}
+    data = batch.data
+    bad = ~np.isfinite(data).all(axis=0) | extra
+    for row in np.flatnonzero(bad).tolist():
+        at = {name: float(data[j, row]) for j, name in enumerate(graph.input_names)}
         try:
             result = compute(*request[:2], at, *request[2:])
             fixed = record(request[0], result)
@@ -488,12 +520,9 @@ def _recheck(request: Request, batch: Batch, extra: Array) -> None:
                 batch.warnings[row] = tuple(result.warnings)
         except AutodiffError as error:
             batch.errors[row] = error
-            fixed = [at[name] for name in graph.input_names] + [math.nan] * (len(arrays) - n)
-        for j, value in enumerate(fixed):
-            if arrays[j][row] != value:
-                if not arrays[j].flags.writeable:
-                    arrays[j] = arrays[j].copy()
-                arrays[j][row] = value
+            data[n:, row] = math.nan
+            continue
+        data[:, row] = fixed
 
 
 def _scalar_row(
