@@ -397,15 +397,17 @@ def jacobian(
             partials.compute()
         reverse, rows = [], []
         for k in range(m):
-            seed = _seed(m, k)
-            bars, steps = adjoint(graph, partials, seed, record=record)
+            if record:
+                seed = _seed(m, k)
+                bars, steps = adjoint(graph, partials, seed, record=True)
+                reverse.append(ReversePass(tuple(seed), tuple(bars), tuple(steps)))
+            else:  # the row's one output seeds it: no list of m weights, no O(m) seeding
+                bars, _ = adjoint(graph, partials, {k: 1.0})
             if not partials.computed:  # one output, swept without the table: kept for the 0·∞ check
                 unchecked.append(bars)
             rows.append(tuple(bars[j] for j in columns))
-            if record:
-                reverse.append(ReversePass(tuple(seed), tuple(bars), tuple(steps)))
         matrix = tuple(rows)
-        sweeps = (("adjoint", adjoint(graph, partials, _seed(m, k))[0]) for k in range(m))
+        sweeps = (("adjoint", adjoint(graph, partials, {k: 1.0})[0]) for k in range(m))
         result = Jacobian(
             evaluation, chosen, columns, matrix, partials, reverse=tuple(reverse), cost=cost
         )

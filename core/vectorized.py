@@ -27,7 +27,7 @@ from .graph import Const, Graph
 from .indeterminate import live_edges, live_pairs
 from .primitives import Primitive, build_table, pair_index
 from .records import columns, compute, iter_columns, record
-from .sweeps import Diagnostic
+from .sweeps import Diagnostic, output_weights
 
 Array = np.ndarray
 
@@ -189,10 +189,14 @@ def tangent_arrays(
 
 
 def adjoint_arrays(
-    graph: Graph, partials: Sequence[tuple[Value, ...]], output_bar: Sequence[Value]
+    graph: Graph,
+    partials: Sequence[tuple[Value, ...]],
+    output_bar: Sequence[Value] | Mapping[int, Value],
 ) -> list[Value]:
+    """``sweeps.adjoint`` over arrays; ``output_bar`` per output, or ``{output index: weight}``."""
     bars: list[Value] = [0.0] * len(graph.nodes)
-    for output, w in zip(graph.outputs, output_bar):
+    for k, w in output_weights(graph, output_bar):
+        output = graph.outputs[k]
         if type(output) is int:
             bars[output] = _add(bars[output], w)
     for i in range(len(graph.nodes) - 1, graph.n_inputs - 1, -1):
@@ -496,7 +500,7 @@ def _jacobian_arrays(
         return [[_output(dots, o, size) for dots in passes] for o in graph.outputs]
     rows = []
     for k in range(m):
-        bars = adjoint_arrays(graph, partials, [1.0 if c == k else 0.0 for c in range(m)])
+        bars = adjoint_arrays(graph, partials, {k: 1.0})  # one output seeds the row
         rows.append([_full(bars[j], size) for j in columns])
     return rows
 
