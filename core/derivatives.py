@@ -516,6 +516,12 @@ def _tables(graph: Graph, evaluation: Evaluation) -> tuple[Partials, Rows]:
     return local_partials(graph, values), local_second_partials(graph, values)
 
 
+def hessian_columns(graph: Graph, wrt: Sequence[str] | None) -> tuple[int, ...]:
+    """The ``wrt`` inputs of a Hessian, after its usage checks (one output, known names)."""
+    _single_output(graph, "a Hessian")
+    return resolve_wrt(graph, wrt)
+
+
 def hessian(
     graph: Graph, at: Mapping[str, float], wrt: Sequence[str] | None = None, *, record: bool = True
 ) -> Hessian:
@@ -524,8 +530,7 @@ def hessian(
     ``record`` keeps every sweep's vectors for the traces; without it only the gradient and the
     matrix (flat doubles, ``DenseMatrix``) are kept, so memory is the graph plus the output.
     """
-    _single_output(graph, "a Hessian")
-    columns = resolve_wrt(graph, wrt)
+    columns = hessian_columns(graph, wrt)
     evaluation = evaluate(graph, at)
     partials, seconds = _tables(graph, evaluation)
     n = graph.n_inputs

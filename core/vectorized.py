@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .derivatives import JacobianMode, advise, resolve_wrt
+from .derivatives import JacobianMode, advise, hessian_columns, resolve_wrt
 from .errors import AutodiffError, MathError, PointError
 from .graph import Const, Graph
 from .indeterminate import live_edges, live_pairs
@@ -209,11 +209,44 @@ def adjoint_arrays(
     return bars
 
 
+# Per node (last to first): its node operands (k, operand), each with the (other operand, index
+# into the node's second partials) pairs of its curvature; the same for every pass of a Hessian.
+SecondOrderPlan = list[tuple[int, tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]]]
+
+
+def second_order_plan(graph: Graph) -> SecondOrderPlan:
+    """The index work of ``second_order_arrays``, done once rather than once per pass."""
+    plan: SecondOrderPlan = []
+    for i in range(len(graph.nodes) - 1, graph.n_inputs - 1, -1):
+        operands = graph.nodes[i].operands
+        arity = len(operands)
+        plan.append(
+            (
+                i,
+                tuple(
+                    (
+                        k,
+                        operand,
+                        tuple(
+                            (other, pair_index(k, m, arity))
+                            for m, other in enumerate(operands)
+                            if type(other) is int
+                        ),
+                    )
+                    for k, operand in enumerate(operands)
+                    if type(operand) is int
+                ),
+            )
+        )
+    return plan
+
+
 def second_order_arrays(
     graph: Graph,
     partials: Sequence[tuple[Value, ...]],
     seconds: Sequence[tuple[Value, ...]],
     dots: Sequence[Value],
+    plan: SecondOrderPlan | None = None,
 ) -> tuple[list[Value], list[Value]]:
     """Forward-over-reverse over arrays (see ``sweeps.second_order_adjoint``), with ȳ = 1."""
     n = len(graph.nodes)
@@ -222,20 +255,15 @@ def second_order_arrays(
     for output in graph.outputs[:1]:
         if type(output) is int:
             bars[output] = 1.0
-    for i in range(n - 1, graph.n_inputs - 1, -1):
+    for i, operands in second_order_plan(graph) if plan is None else plan:
         bar, bar_dot = bars[i], bar_dots[i]
-        operands = graph.nodes[i].operands
-        arity = len(operands)
-        for k, operand in enumerate(operands):
-            if type(operand) is not int:
-                continue
-            d = partials[i][k]
+        d_i, dd_i = partials[i], seconds[i]
+        for k, operand, pairs in operands:
+            d = d_i[k]
             bars[operand] = _add(bars[operand], _mul(bar, d))
             curvature: Value = 0.0
-            for m, other in enumerate(operands):
-                if type(other) is int:
-                    dd = seconds[i][pair_index(k, m, arity)]
-                    curvature = _add(curvature, _mul(dd, dots[other]))
+            for other, pair in pairs:
+                curvature = _add(curvature, _mul(dd_i[pair], dots[other]))
             bar_dots[operand] = _add(
                 bar_dots[operand], _add(_mul(bar_dot, d), _mul(bar, curvature))
             )
@@ -323,7 +351,10 @@ def evaluate_batch(
     size = len(next(iter(points.values()))) if points else 1
     inputs = _point_columns(graph, points, constants, size)
     request = (command, graph, mode, wrt, direction, cotangent)
-    if size:
+    if size and command == "hessian":
+        # Its usage checks need no point; the single-point path would sweep once per input.
+        hessian_columns(graph, wrt)
+    elif size:
         # The single-point path on the first point raises every usage error (one output for
         # grad, the length of the direction, an unknown wrt) as the single-point command does.
         first = {name: float(column[0]) for name, column in zip(graph.input_names, inputs)}
@@ -455,11 +486,11 @@ def _derived(
     k = len(wrt_ids)
     block = np.empty((0, 0, size))
     data = block
+    plan = second_order_plan(graph)
     # Of each pass only the inputs' v̄̇ (a column of H) is kept, not its arrays for every node.
     for b, seed in enumerate(seeds):
-        bars, bar_dots = second_order_arrays(
-            graph, partials, seconds, tangent_arrays(graph, partials, seed)
-        )
+        dots = tangent_arrays(graph, partials, seed)
+        bars, bar_dots = second_order_arrays(graph, partials, seconds, dots, plan)
         if b == 0:
             arrays += [bars[j] for j in wrt_ids]
             if command == "hvp":

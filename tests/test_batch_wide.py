@@ -74,3 +74,18 @@ def test_an_unrecorded_reverse_jacobian_equals_the_recorded_one() -> None:
     assert [p.seed for p in recorded.reverse] == [
         tuple(1.0 if c == k else 0.0 for c in range(5)) for k in range(5)
     ]
+
+
+def test_a_hessian_batch_checks_its_usage_as_one_point_does() -> None:
+    """The batch checks a Hessian's usage without sweeping the first point once per input."""
+    from autodiff.core.derivatives import hessian
+    from autodiff.core.errors import UsageError
+    from autodiff.core.vectorized import evaluate_batch
+
+    point = {"x1": np.array([1.0, 2.0])}
+    for graph, wrt in ((parse(["x1*x2", "x1"]), None), (parse("x1*x2"), ["z"])):
+        with pytest.raises(UsageError) as single:
+            hessian(graph, {"x1": 1.0, "x2": 2.0}, wrt)
+        with pytest.raises(UsageError) as batch:
+            evaluate_batch("hessian", graph, point, {"x2": 2.0}, wrt=wrt)
+        assert str(batch.value) == str(single.value)
