@@ -220,24 +220,9 @@ def second_order_plan(graph: Graph) -> SecondOrderPlan:
     for i in range(len(graph.nodes) - 1, graph.n_inputs - 1, -1):
         operands = graph.nodes[i].operands
         arity = len(operands)
-        plan.append(
-            (
-                i,
-                tuple(
-                    (
-                        k,
-                        operand,
-                        tuple(
-                            (other, pair_index(k, m, arity))
-                            for m, other in enumerate(operands)
-                            if type(other) is int
-                        ),
-                    )
-                    for k, operand in enumerate(operands)
-                    if type(operand) is int
-                ),
-            )
-        )
+        nodes = [(k, a) for k, a in enumerate(operands) if isinstance(a, int)]
+        pairs = [(k, a, tuple((b, pair_index(k, m, arity)) for m, b in nodes)) for k, a in nodes]
+        plan.append((i, tuple(pairs)))
     return plan
 
 
