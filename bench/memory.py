@@ -1,6 +1,7 @@
 """Peak memory (RSS) and wall time of the installed ``autodiff`` at scale (issue 13; run by hand).
 
     python bench/memory.py [--cases hessian-at,hessian-points,...] [--cap-gb 8] [--keep DIR]
+                           [--variables 3000] [--outputs 20000]
 
 Each case writes its input files into a temporary directory, runs one ``autodiff`` command
 under ``/usr/bin/time -v`` with stdout sent to ``/dev/null``, and prints the command, its exit
@@ -21,15 +22,15 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-N_HESSIAN = 3000  # variables of the sum of squares
-M_JACOBIAN = 20_000  # outputs of the reverse Jacobian
+N_HESSIAN = 3000  # variables of the sum of squares (--variables)
+M_JACOBIAN = 20_000  # outputs of the reverse Jacobian (--outputs)
 TRACE_TERMS = 100_000  # terms of the sum whose JSON trace is printed (about 300k nodes)
 POINTS = 100_000  # rows of the --points cases
 
 
 def _squares(directory: Path) -> tuple[Path, Path]:
     """x1^2 + … + xN^2, and a points file with one row giving every variable a value."""
-    names = [f"x{i}" for i in range(1, N_HESSIAN + 1)]
+    names = [f"x{i}" for i in range(1, _sizes["variables"] + 1)]
     expression = directory / "squares.txt"
     expression.write_text(" + ".join(f"{x}^2" for x in names) + "\n")
     points = directory / "squares.csv"
@@ -39,7 +40,7 @@ def _squares(directory: Path) -> tuple[Path, Path]:
 
 def hessian_at(directory: Path) -> list[str]:
     expression, _ = _squares(directory)
-    at = ",".join(f"x{i}=1.5" for i in range(1, N_HESSIAN + 1))
+    at = ",".join(f"x{i}=1.5" for i in range(1, _sizes["variables"] + 1))
     return ["hessian", "-f", str(expression), "--at", at, "-F", "csv"]
 
 
@@ -51,7 +52,7 @@ def hessian_points(directory: Path) -> list[str]:
 def _outputs(directory: Path) -> Path:
     """M expressions of two variables, one per line: a tall Jacobian (m ≫ n)."""
     path = directory / "outputs.txt"
-    path.write_text("".join(f"sin(x1)*x2 + {k}*x1\n" for k in range(1, M_JACOBIAN + 1)))
+    path.write_text("".join(f"sin(x1)*x2 + {k}*x1\n" for k in range(1, _sizes["outputs"] + 1)))
     return path
 
 
@@ -89,6 +90,9 @@ def points_json(directory: Path) -> list[str]:
 def points_csv(directory: Path) -> list[str]:
     return [*points_table(directory), "-F", "csv"]
 
+
+# The problem sizes of this run (set once from the command line; a script, not the library).
+_sizes = {"variables": N_HESSIAN, "outputs": M_JACOBIAN}
 
 CASES: dict[str, Callable[[Path], list[str]]] = {
     "hessian-at": hessian_at,
@@ -138,7 +142,10 @@ def main() -> None:
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--cap-gb", type=float, default=8.0)
     parser.add_argument("--keep", help="write the input files here instead of a temporary dir")
+    parser.add_argument("--variables", type=int, default=N_HESSIAN, help="of the Hessian cases")
+    parser.add_argument("--outputs", type=int, default=M_JACOBIAN, help="of the Jacobian cases")
     args = parser.parse_args()
+    _sizes.update(variables=args.variables, outputs=args.outputs)
     cap = int(args.cap_gb * 2**30)
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(args.keep or scratch)

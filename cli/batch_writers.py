@@ -13,32 +13,50 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any, TextIO
 
-# The kept rows of one chunk: the column names, one list of floats per column, each row's line.
-Chunk = tuple[list[str], list[list[float]], list[int]]
+# The kept rows of one chunk: the column names (made on demand: a Hessian of 3,000 inputs has
+# 9M), a (columns × rows) NumPy array of floats, each row's line.
+Chunk = tuple[Callable[[], Iterator[str]], Any, list[int]]
+CELLS = 1 << 16  # numbers turned into text at a time: a wide row is written in slices
 Written = Callable[[int], None]  # told how many rows were just written (the progress bar)
 
 
 def write_delimited(chunks: Iterable[Chunk], out: TextIO, delimiter: str, done: Written) -> None:
-    from .render.delimited import write
+    from .render.delimited import write_cells, write_header
 
     header = False
-    for columns, data, lines in chunks:
+    for names, data, lines in chunks:
         if not header:
-            out.write(write(columns, [], delimiter) + "\n")
+            write_header(out, names(), delimiter)
             header = True
         # One repr per number and no per-cell quoting: the numbers are finite floats.
-        texts = [list(map(repr, column)) for column in data]
-        out.writelines(delimiter.join(row) + "\n" for row in zip(*texts))
+        if len(data) <= CELLS:
+            out.writelines(delimiter.join(map(repr, row)) + "\n" for row in _rows(data))
+        else:  # a row too wide to hold as Python floats at once (9M Hessian entries)
+            for j in range(data.shape[1]):
+                write_cells(out, map(repr, _cells(data[:, j])), delimiter)
         done(len(lines))
 
 
+def _rows(data: Any) -> Iterator[list[float]]:
+    """The rows of ``data`` (columns × rows) as lists of Python floats, a block at a time."""
+    step = max(CELLS // max(len(data), 1), 1)
+    for start in range(0, data.shape[1], step):
+        yield from data[:, start : start + step].T.tolist()
+
+
+def _cells(row: Any) -> Iterator[float]:
+    """The entries of one long 1-D array as Python floats, a slice at a time."""
+    for start in range(0, len(row), CELLS):
+        yield from row[start : start + CELLS].tolist()
+
+
 def write_json_lines(chunks: Iterable[Chunk], out: TextIO, done: Written) -> None:
-    for columns, data, lines in chunks:
+    for names, data, lines in chunks:
         # One object per point without a json.dumps per row: a finite float's repr is JSON.
-        keys = [json.dumps(c) + ":" for c in columns] + ['"line":']
-        texts = [list(map(repr, column)) for column in data] + [list(map(str, lines))]
-        for row in zip(*texts):
-            out.write("{" + ",".join(k + v for k, v in zip(keys, row)) + "}\n")
+        keys = [json.dumps(c) + ":" for c in names()]
+        for row, line in zip(data.T.tolist(), lines):
+            cells = [k + repr(v) for k, v in zip(keys, row)]
+            out.write("{" + ",".join([*cells, f'"line":{line}']) + "}\n")
         done(len(lines))
 
 
@@ -49,12 +67,15 @@ def write_json(chunks: Iterable[Chunk], out: TextIO, head: dict[str, Any], done:
     chunks = iter(chunks)
     first = next(chunks)  # every batch has a chunk, perhaps without rows: it names the columns
 
+    columns = list(first[0]())
+
     def points() -> Iterator[dict[str, Any]]:
-        for columns, data, lines in chain([first], chunks):
-            yield from (dict(zip(columns, row), line=line) for *row, line in zip(*data, lines))
+        for _, data, lines in chain([first], chunks):
+            rows = zip(data.T.tolist(), lines)
+            yield from (dict(zip(columns, row), line=line) for row, line in rows)
             done(len(lines))
 
-    write({**head, "columns": first[0], "points": Stream(points())}, out)
+    write({**head, "columns": columns, "points": Stream(points())}, out)
     out.write("\n")
 
 
@@ -66,9 +87,10 @@ def table_rows(
     rows: list[list[Any]] = []
     total = 0
     for names, data, lines in chunks:
-        columns = names
+        columns = list(names())
         room = max(max_rows - len(rows), 0)
-        rows.extend([str(line), *row] for *row, line in zip(*data, lines[:room]))
+        kept = data[:, :room].T.tolist()
+        rows.extend([str(line), *row] for row, line in zip(kept, lines[:room]))
         total += len(lines)
         done(len(lines))
     return columns, rows, total

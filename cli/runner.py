@@ -368,9 +368,9 @@ def _sweep(
     row_warnings: list[str],
     chunk_size: int,
     progress: Any,
-) -> Iterator[tuple[list[str], list[list[float]], list[int]]]:
-    """The kept rows of each chunk (columns, one list per column, lines), swept when asked
-    for; with ``--on-error stop`` the last chunk ends before the first failure in the file."""
+) -> Iterator[Any]:
+    """The kept rows of each chunk (``batch_writers.Chunk``), swept when asked for; with
+    ``--on-error stop`` the last chunk ends before the first failure in the file."""
     import numpy as np
 
     from autodiff.core.vectorized import evaluate_batch
@@ -402,11 +402,8 @@ def _sweep(
         keep = ~np.isin(here, list(failures))
         if stop_at is not None:
             keep &= here < stop_at
-        yield (
-            result.columns,
-            [column[keep].tolist() for column in result.arrays],
-            here[keep].tolist(),
-        )
+        data = result.data if keep.all() else result.data[:, keep]
+        yield (result.iter_columns, data, here[keep].tolist())
         if stop_at is not None:
             return
 

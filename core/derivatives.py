@@ -403,15 +403,17 @@ def jacobian(
             partials.compute()
         reverse, rows = [], []
         for k in range(m):
-            seed = _seed(m, k)
-            bars, steps = adjoint(graph, partials, seed, record=record)
+            if record:
+                seed = _seed(m, k)
+                bars, steps = adjoint(graph, partials, seed, record=True)
+                reverse.append(ReversePass(tuple(seed), tuple(bars), tuple(steps)))
+            else:  # the row's one output seeds it: no list of m weights, no O(m) seeding
+                bars, _ = adjoint(graph, partials, {k: 1.0})
             if not partials.computed:  # one output, swept without the table: kept for the 0·∞ check
                 unchecked.append(bars)
             rows.append(tuple(bars[j] for j in columns))
-            if record:
-                reverse.append(ReversePass(tuple(seed), tuple(bars), tuple(steps)))
         matrix = tuple(rows)
-        sweeps = (("adjoint", adjoint(graph, partials, _seed(m, k))[0]) for k in range(m))
+        sweeps = (("adjoint", adjoint(graph, partials, {k: 1.0})[0]) for k in range(m))
         result = Jacobian(
             evaluation, chosen, columns, matrix, partials, reverse=tuple(reverse), cost=cost
         )
@@ -520,6 +522,12 @@ def _tables(graph: Graph, evaluation: Evaluation) -> tuple[Partials, Rows]:
     return local_partials(graph, values), local_second_partials(graph, values)
 
 
+def hessian_columns(graph: Graph, wrt: Sequence[str] | None) -> tuple[int, ...]:
+    """The ``wrt`` inputs of a Hessian, after its usage checks (one output, known names)."""
+    _single_output(graph, "a Hessian")
+    return resolve_wrt(graph, wrt)
+
+
 def hessian(
     graph: Graph,
     at: Mapping[str, float],
@@ -534,8 +542,7 @@ def hessian(
     ``record`` keeps every sweep's vectors for the traces; without it only the gradient and the
     matrix (flat doubles, ``DenseMatrix``) are kept, so memory is the graph plus the output.
     """
-    _single_output(graph, "a Hessian")
-    columns = resolve_wrt(graph, wrt)
+    columns = hessian_columns(graph, wrt)
     evaluation = evaluate(graph, at)
     partials, seconds = _tables(graph, evaluation)
     n = graph.n_inputs

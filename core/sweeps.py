@@ -16,7 +16,7 @@ Where such a zero was computed rather than structural, ``core.indeterminate`` wa
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,10 +269,26 @@ def tangent(graph: Graph, partials: Rows, seed: Sequence[float]) -> list[float]:
     return dots
 
 
+def output_weights(
+    graph: Graph, output_bar: Sequence[Any] | Mapping[int, Any]
+) -> Iterator[tuple[int, Any]]:
+    """(output index, weight) of a seed given per output or as ``{output index: weight}``;
+    a dense seed longer than the outputs has its tail ignored."""
+    if isinstance(output_bar, Mapping):
+        return iter(output_bar.items())
+    return zip(range(len(graph.outputs)), output_bar)
+
+
 def adjoint(
-    graph: Graph, partials: Rows, output_bar: Sequence[float], *, record: bool = False
+    graph: Graph,
+    partials: Rows,
+    output_bar: Sequence[float] | Mapping[int, float],
+    *,
+    record: bool = False,
 ) -> tuple[list[float], list[AdjointStep]]:
-    """One reverse sweep from the output adjoints ``output_bar`` (one per graph output).
+    """One reverse sweep from the output adjoints ``output_bar``: one per graph output, or
+    ``{output index: weight}`` for the nonzero ones only (a row of a Jacobian of m outputs
+    then seeds in O(1), not O(m); the recorded steps name only the outputs given).
 
     With ``record`` the accumulation steps are returned in the paper's order: nodes from the
     last to the first, each node's operands left to right. Given ``local_partials`` not yet
@@ -282,7 +298,8 @@ def adjoint(
     bars = [0.0] * len(nodes)
     touched = [False] * len(nodes) if record else []
     steps: list[AdjointStep] = []
-    for k, (output, w) in enumerate(zip(graph.outputs, output_bar)):
+    for k, w in output_weights(graph, output_bar):
+        output = graph.outputs[k]
         if type(output) is int:
             bars[output] += w
             if record:

@@ -14,20 +14,20 @@ NumPy is imported only here, and this module only for batches.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from .derivatives import JacobianMode, advise, resolve_wrt
+from .derivatives import JacobianMode, advise, hessian_columns, resolve_wrt
 from .errors import AutodiffError, MathError, PointError
 from .graph import Const, Graph
 from .indeterminate import live_edges, live_pairs
 from .primitives import Primitive, build_table, pair_index
-from .records import columns, compute, record
-from .sweeps import Diagnostic
+from .records import columns, compute, iter_columns, record
+from .sweeps import Diagnostic, output_weights
 
 Array = np.ndarray
 
@@ -189,10 +189,14 @@ def tangent_arrays(
 
 
 def adjoint_arrays(
-    graph: Graph, partials: Sequence[tuple[Value, ...]], output_bar: Sequence[Value]
+    graph: Graph,
+    partials: Sequence[tuple[Value, ...]],
+    output_bar: Sequence[Value] | Mapping[int, Value],
 ) -> list[Value]:
+    """``sweeps.adjoint`` over arrays; ``output_bar`` per output, or ``{output index: weight}``."""
     bars: list[Value] = [0.0] * len(graph.nodes)
-    for output, w in zip(graph.outputs, output_bar):
+    for k, w in output_weights(graph, output_bar):
+        output = graph.outputs[k]
         if type(output) is int:
             bars[output] = _add(bars[output], w)
     for i in range(len(graph.nodes) - 1, graph.n_inputs - 1, -1):
@@ -205,11 +209,29 @@ def adjoint_arrays(
     return bars
 
 
+# Per node (last to first): its node operands (k, operand), each with the (other operand, index
+# into the node's second partials) pairs of its curvature; the same for every pass of a Hessian.
+SecondOrderPlan = list[tuple[int, tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]]]
+
+
+def second_order_plan(graph: Graph) -> SecondOrderPlan:
+    """The index work of ``second_order_arrays``, done once rather than once per pass."""
+    plan: SecondOrderPlan = []
+    for i in range(len(graph.nodes) - 1, graph.n_inputs - 1, -1):
+        operands = graph.nodes[i].operands
+        arity = len(operands)
+        nodes = [(k, a) for k, a in enumerate(operands) if isinstance(a, int)]
+        pairs = [(k, a, tuple((b, pair_index(k, m, arity)) for m, b in nodes)) for k, a in nodes]
+        plan.append((i, tuple(pairs)))
+    return plan
+
+
 def second_order_arrays(
     graph: Graph,
     partials: Sequence[tuple[Value, ...]],
     seconds: Sequence[tuple[Value, ...]],
     dots: Sequence[Value],
+    plan: SecondOrderPlan | None = None,
 ) -> tuple[list[Value], list[Value]]:
     """Forward-over-reverse over arrays (see ``sweeps.second_order_adjoint``), with ȳ = 1."""
     n = len(graph.nodes)
@@ -218,20 +240,15 @@ def second_order_arrays(
     for output in graph.outputs[:1]:
         if type(output) is int:
             bars[output] = 1.0
-    for i in range(n - 1, graph.n_inputs - 1, -1):
+    for i, operands in second_order_plan(graph) if plan is None else plan:
         bar, bar_dot = bars[i], bar_dots[i]
-        operands = graph.nodes[i].operands
-        arity = len(operands)
-        for k, operand in enumerate(operands):
-            if type(operand) is not int:
-                continue
-            d = partials[i][k]
+        d_i, dd_i = partials[i], seconds[i]
+        for k, operand, pairs in operands:
+            d = d_i[k]
             bars[operand] = _add(bars[operand], _mul(bar, d))
             curvature: Value = 0.0
-            for m, other in enumerate(operands):
-                if type(other) is int:
-                    dd = seconds[i][pair_index(k, m, arity)]
-                    curvature = _add(curvature, _mul(dd, dots[other]))
+            for other, pair in pairs:
+                curvature = _add(curvature, _mul(dd_i[pair], dots[other]))
             bar_dots[operand] = _add(
                 bar_dots[operand], _add(_mul(bar_dot, d), _mul(bar, curvature))
             )
@@ -243,20 +260,38 @@ def second_order_arrays(
 
 @dataclass
 class Batch:
-    """Results at many points: a named array per quantity, an entry per point."""
+    """Results at many points: one row of ``data`` per quantity, an entry per point."""
 
-    columns: list[str]
-    arrays: list[Array]  # one 1-D array per column; entries of failed points are nan
+    command: str
+    graph: Graph
+    wrt: tuple[int, ...]
+    # (columns × points), one block of memory: a Hessian of 3,000 inputs has 9M columns, too
+    # many for an array (or a name) each. Entries of failed points are nan.
+    data: Array
     errors: dict[int, AutodiffError] = field(default_factory=dict)  # point → its scalar error
     warnings: dict[int, tuple[Diagnostic, ...]] = field(default_factory=dict)  # point → kinks…
 
     @property
+    def columns(self) -> list[str]:
+        """The column names (``records.columns``)."""
+        return columns(self.command, self.graph, self.wrt)
+
+    def iter_columns(self) -> Iterator[str]:
+        """The column names one at a time, for writers of very wide batches."""
+        return iter_columns(self.command, self.graph, self.wrt)
+
+    @property
+    def arrays(self) -> list[Array]:
+        """One 1-D array (a view of ``data``) per column."""
+        return list(self.data)
+
+    @property
     def size(self) -> int:
-        return len(self.arrays[0]) if self.arrays else 0
+        return int(self.data.shape[1])
 
     def rows(self) -> list[list[float]]:
         """The points as rows of Python floats (for writers)."""
-        return [list(row) for row in zip(*(a.tolist() for a in self.arrays))]
+        return self.data.T.tolist()  # type: ignore[no-any-return]
 
 
 def _full(value: Value, size: int) -> Array:
@@ -301,7 +336,10 @@ def evaluate_batch(
     size = len(next(iter(points.values()))) if points else 1
     inputs = _point_columns(graph, points, constants, size)
     request = (command, graph, mode, wrt, direction, cotangent)
-    if size:
+    if size and command == "hessian":
+        # Its usage checks need no point; the single-point path would sweep once per input.
+        hessian_columns(graph, wrt)
+    elif size:
         # The single-point path on the first point raises every usage error (one output for
         # grad, the length of the direction, an unknown wrt) as the single-point command does.
         first = {name: float(column[0]) for name, column in zip(graph.input_names, inputs)}
@@ -311,12 +349,11 @@ def evaluate_batch(
             pass  # a property of that point (a value out of range), reported with its row below
     wrt_ids = resolve_wrt(graph, wrt)
     with np.errstate(all="ignore"):
-        values, raw, hidden = _batch_arrays(
+        values, data, hidden = _batch_arrays(
             command, graph, inputs, size, mode, wrt_ids, direction, cotangent
         )
-        arrays = [_full(a, size) for a in raw]
         kinked = _kink_rows(graph, values, size) if command != "eval" else np.zeros(size, bool)
-        batch = Batch(columns(command, graph, wrt_ids), arrays)
+        batch = Batch(command, graph, wrt_ids, data)
         overflowed = _overflow_rows(graph, values, size)
         _recheck(request, batch, kinked | hidden | overflowed)
         return batch
@@ -375,13 +412,22 @@ def _batch_arrays(
     direction: Sequence[float],
     cotangent: Sequence[float],
 ) -> tuple[list[Value], list[Value], Array]:
-    """Every node's value, one array (or float) per column of ``records.columns``, and the
+    """Every node's value, the (columns × points) array of ``records.columns``, and the
     points that may hide 0·∞ (``_hidden_rows``)."""
     values = primal_arrays(graph, inputs)
-    raw, hidden = _derived(
+    data, hidden = _derived(
         command, graph, values, inputs, size, mode, wrt_ids, direction, cotangent
     )
-    return values, raw, hidden
+    return values, data, hidden
+
+
+def _stacked(values: Sequence[Value], size: int, more: int = 0) -> Array:
+    """The values (floats or arrays) as the rows of a (len + ``more``) × size array; the
+    ``more`` rows are left for the caller to fill."""
+    data = np.empty((len(values) + more, size))
+    for row, value in zip(data, values):
+        row[...] = value
+    return data
 
 
 def _derived(
@@ -394,11 +440,11 @@ def _derived(
     wrt_ids: tuple[int, ...],
     direction: Sequence[float],
     cotangent: Sequence[float],
-) -> tuple[list[Value], Array]:
+) -> tuple[Array, Array]:
     n = graph.n_inputs
     arrays = [*inputs, *(_output(values, o, size) for o in graph.outputs)]
     if command == "eval":
-        return arrays, np.zeros(size, bool)
+        return _stacked(arrays, size), np.zeros(size, bool)
     partials = partial_arrays(graph, values)
     if command in ("grad", "jacobian"):
         if mode == "auto":
@@ -412,28 +458,36 @@ def _derived(
         bars = adjoint_arrays(graph, partials, [float(w) for w in cotangent])
         arrays += [bars[j] for j in wrt_ids]
     if command in ("grad", "jacobian", "jvp", "vjp"):
-        return arrays, _hidden_rows(graph, partials, wrt_ids, size)
+        return _stacked(arrays, size), _hidden_rows(graph, partials, wrt_ids, size)
     if command not in ("hessian", "hvp"):
         raise ValueError(f"no batch form for {command!r}")
     seconds = second_partial_arrays(graph, values)
     hidden = _hidden_rows(graph, partials, wrt_ids, size, seconds)
+    seeds: Iterable[list[Value]]
     if command == "hvp":
         seeds = [_spread(direction, wrt_ids, n)]
-    else:
-        seeds = [_spread([1.0 if c == j else 0.0 for c in wrt_ids], wrt_ids, n) for j in wrt_ids]
+    else:  # one seed at a time: all of them at once would be n² floats
+        seeds = (_spread([1.0 if c == j else 0.0 for c in wrt_ids], wrt_ids, n) for j in wrt_ids)
+    k = len(wrt_ids)
+    block = np.empty((0, 0, size))
+    data = block
+    plan = second_order_plan(graph)
     # Of each pass only the inputs' v̄̇ (a column of H) is kept, not its arrays for every node.
-    by_pass = []
-    for seed in seeds:
-        bars, bar_dots = second_order_arrays(
-            graph, partials, seconds, tangent_arrays(graph, partials, seed)
-        )
-        if not by_pass:
+    for b, seed in enumerate(seeds):
+        dots = tangent_arrays(graph, partials, seed)
+        bars, bar_dots = second_order_arrays(graph, partials, seconds, dots, plan)
+        if b == 0:
             arrays += [bars[j] for j in wrt_ids]
-        by_pass.append([bar_dots[i] for i in wrt_ids])
-    if command == "hvp":
-        return arrays + by_pass[0], hidden
-    # Entry (a, b) of H is the v̄̇ of input a in the pass seeded with input b.
-    return arrays + [column[a] for a in range(len(wrt_ids)) for column in by_pass], hidden
+            if command == "hvp":
+                return _stacked(arrays + [bar_dots[i] for i in wrt_ids], size), hidden
+            data = _stacked(arrays, size, k * k)
+            block = data[len(arrays) :].reshape(k, k, size)
+        # Entry (a, b) of H is the v̄̇ of input a in the pass seeded with input b.
+        for a, i in enumerate(wrt_ids):
+            block[a, b] = bar_dots[i]
+    if not k:
+        data = _stacked(arrays, size)
+    return data, hidden
 
 
 def _spread(direction: Sequence[float], columns: tuple[int, ...], n: int) -> list[Value]:
@@ -462,7 +516,7 @@ def _jacobian_arrays(
         return [[_output(dots, o, size) for dots in passes] for o in graph.outputs]
     rows = []
     for k in range(m):
-        bars = adjoint_arrays(graph, partials, [1.0 if c == k else 0.0 for c in range(m)])
+        bars = adjoint_arrays(graph, partials, {k: 1.0})  # one output seeds the row
         rows.append([_full(bars[j], size) for j in columns])
     return rows
 
@@ -475,12 +529,10 @@ def _recheck(request: Request, batch: Batch, extra: Array) -> None:
     (see the module doc); record their errors and warnings in ``batch``."""
     graph = request[1]
     n = graph.n_inputs
-    arrays = batch.arrays
-    # One pass finds them: a sum is finite only if every term is (an overflowing sum of finite
-    # terms only sends a good point down the exact path too).
-    total = sum(arrays, np.zeros(len(arrays[0])))
-    for row in np.flatnonzero(~np.isfinite(total) | extra).tolist():
-        at = {name: float(arrays[j][row]) for j, name in enumerate(graph.input_names)}
+    data = batch.data
+    bad = ~np.isfinite(data).all(axis=0) | extra
+    for row in np.flatnonzero(bad).tolist():
+        at = {name: float(data[j, row]) for j, name in enumerate(graph.input_names)}
         try:
             result = compute(*request[:2], at, *request[2:])
             fixed = record(request[0], result)
@@ -488,12 +540,9 @@ def _recheck(request: Request, batch: Batch, extra: Array) -> None:
                 batch.warnings[row] = tuple(result.warnings)
         except AutodiffError as error:
             batch.errors[row] = error
-            fixed = [at[name] for name in graph.input_names] + [math.nan] * (len(arrays) - n)
-        for j, value in enumerate(fixed):
-            if arrays[j][row] != value:
-                if not arrays[j].flags.writeable:
-                    arrays[j] = arrays[j].copy()
-                arrays[j][row] = value
+            data[n:, row] = math.nan
+            continue
+        data[:, row] = fixed
 
 
 def _scalar_row(

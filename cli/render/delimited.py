@@ -82,9 +82,13 @@ def write_result(
     graph = result.graph if hasattr(result, "graph") else result.evaluation.graph
     # One record can be 9M cells (a Hessian of 3,000 inputs): written a slice at a time.
     eig = getattr(result, "curvature", None) is not None
-    header = iter_columns(command, graph, wrt_of(result), eig)
-    _write_row(out, map(_quoted(delimiter), header), delimiter)
-    _write_row(out, map(_format, iter_record(command, result)), delimiter)
+    write_header(out, iter_columns(command, graph, wrt_of(result), eig), delimiter)
+    write_cells(out, map(_format, iter_record(command, result)), delimiter)
+
+
+def write_header(out: TextIO, header: Iterable[str], delimiter: str) -> None:
+    """A header of any length, each name quoted as ``csv.writer`` would (only when it must)."""
+    write_cells(out, map(_quoted(delimiter), header), delimiter)
 
 
 def _quoted(delimiter: str) -> Callable[[str], str]:
@@ -97,7 +101,8 @@ def _quoted(delimiter: str) -> Callable[[str], str]:
     return quote
 
 
-def _write_row(out: TextIO, cells: Iterable[str], delimiter: str, slice_size: int = 4096) -> None:
+def write_cells(out: TextIO, cells: Iterable[str], delimiter: str, slice_size: int = 4096) -> None:
+    """One line of cells of any number, joined a slice at a time."""
     cells = iter(cells)
     separator = ""
     while piece := list(islice(cells, slice_size)):
