@@ -87,3 +87,16 @@ def pdflatex_errors(body: str, directory: Path, packages: tuple[str, ...] = ()) 
         check=False,
     )
     return "" if proc.returncode == 0 else proc.stdout[-2000:]
+
+
+HEADLINE = ["grad", PAPER_EXPRESSION, "--at", "x1=2,x2=5"]
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """The command line in-process (Typer's CliRunner): exit status, stdout, stderr."""
+    from typer.testing import CliRunner
+
+    from autodiff.cli.app import app
+
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr

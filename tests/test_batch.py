@@ -10,22 +10,14 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import PAPER_EXPRESSION
-from typer.testing import CliRunner
+from conftest import PAPER_EXPRESSION, run
 
-from autodiff.cli.app import app
 from autodiff.core.derivatives import gradient
 from autodiff.core.records import compute, record
 from autodiff.core.vectorized import evaluate_batch
 from autodiff.grammar.build import parse
 
 np = pytest.importorskip("numpy")
-runner = CliRunner()
-
-
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def points_file(tmp_path: Path, rows: list[tuple[float, ...]], header: str = "x1,x2") -> str:

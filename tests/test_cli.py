@@ -9,19 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PAPER_EXPRESSION, PAPER_GRADIENT, PAPER_VALUE, check_golden
-from typer.testing import CliRunner
+from conftest import HEADLINE, PAPER_EXPRESSION, PAPER_GRADIENT, PAPER_VALUE, check_golden, run
 
 from autodiff import __version__
-from autodiff.cli.app import app
-
-HEADLINE = ["grad", PAPER_EXPRESSION, "--at", "x1=2,x2=5"]
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PAPER_EXPRESSION, PAPER_GRADIENT, PAPER_VALUE, pdflatex_errors
-from typer.testing import CliRunner
+from conftest import HEADLINE, PAPER_EXPRESSION, PAPER_GRADIENT, PAPER_VALUE, pdflatex_errors, run
 
-from autodiff.cli.app import app
-
-runner = CliRunner()
-HEADLINE = ["grad", PAPER_EXPRESSION, "--at", "x1=2,x2=5"]
 COMMANDS = [
     ["eval", PAPER_EXPRESSION, "--at", "x1=2,x2=5"],
     HEADLINE,
@@ -30,11 +25,6 @@ COMMANDS = [
     ["hvp", "(1-x)^2 + 100*(y-x^2)^2", "--at", "x=-1.2,y=1", "--dir", "1,0", "--trace"],
     ["wengert", "x*y + sin(x*y)"],
 ]
-
-
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_csv_is_one_row_per_result_at_full_precision() -> None:

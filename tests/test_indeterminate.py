@@ -10,14 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from conftest import run
 
-from autodiff.cli.app import app
 from autodiff.core.derivatives import gradient, hessian, hvp, jacobian, jvp, vjp
 from autodiff.core.sweeps import Diagnostic
 from autodiff.grammar.build import parse
-
-runner = CliRunner()
 
 WRONG = {"cbrt(x)^3": "∂v₁/∂v₀ = inf at v₁ = ∛v₀", "sqrt(x)^2": "∂v₁/∂v₀ = inf at v₁ = √v₀"}
 
@@ -87,11 +84,6 @@ def test_an_unrelated_output_stays_quiet() -> None:
 
 
 # --- the command line ----------------------------------------------------------------------------
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 COMMANDS = [

@@ -5,20 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from autodiff.cli.app import app
 from autodiff.cli.inputs import MAX_CELL, Points, _fast_points, _slow_points, read_points
 
 pytest.importorskip("numpy")
-runner = CliRunner()
-
-
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def by_row(points: Points) -> list[list[float]]:

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
+from conftest import run
 
-from autodiff.cli.app import app
 from autodiff.core.derivatives import gradient, hessian, jacobian, jvp, vjp
 from autodiff.core.errors import NonFiniteError
 from autodiff.core.primitives import PRIMITIVES
 from autodiff.grammar.build import parse
-
-runner = CliRunner()
-
-
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
-
 
 KINKS = [
     ("abs(x)", {"x": 0.0}, "abs", (0.0,), "autodiff uses 0, the midpoint"),

@@ -9,23 +9,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import PAPER_EXPRESSION, check_golden
-from typer.testing import CliRunner
+from conftest import HEADLINE, PAPER_EXPRESSION, check_golden, run
 
 import autodiff
-from autodiff.cli.app import app
 from autodiff.core.derivatives import gradient
 from autodiff.core.errors import UsageError
 from autodiff.core.notation import format_number
 from autodiff.grammar.build import parse
-
-HEADLINE = ["grad", PAPER_EXPRESSION, "--at", "x1=2,x2=5"]
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(

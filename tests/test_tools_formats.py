@@ -13,21 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PAPER_EXPRESSION, pdflatex_errors
-from typer.testing import CliRunner
+from conftest import PAPER_EXPRESSION, pdflatex_errors, run
 
-from autodiff.cli.app import app
-
-runner = CliRunner()
 CHECK = ["check", "x_1^2*x_2", "--at", "x_1=2,x_2=3"]
 SCALAR_CHECK = ["check", "abs(x_1)", "--at", "x_1=1"]
 DIFF = ["diff", "sqrt(x_1) + cos(x_1*x_2)^2 + max(x_1, x_2)", "--stats"]
 NEW_FORMATS = ["csv", "tsv", "markdown", "latex"]
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def assert_sane_latex(out: str) -> None:
