@@ -128,19 +128,6 @@ def _softplus(x: float) -> float:
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
-def _sigmoid_slope(x: float) -> float:
-    """σ'(x) = σ(x)·σ(−x), as e^(−|x|)/(1 + e^(−|x|))²: the textbook σ(1 − σ) is 0 from x ≈ 37
-    on, where 1 − σ rounds to 0, and loses digits long before."""
-    z = math.exp(-abs(x))
-    return z / ((1.0 + z) * (1.0 + z))
-
-
-def _tanh_slope(x: float) -> float:
-    """tanh'(x) = sech² x = 4σ'(2x): the textbook 1 − tanh² x is 0 from |x| ≈ 19 on."""
-    z = math.exp(-2.0 * abs(x))
-    return 4.0 * z / ((1.0 + z) * (1.0 + z))
-
-
 def _exponent(x: float) -> int:
     """The k with |x| = f·2ᵏ, ½ ≤ f < 1 (0 for x = 0)."""
     return math.frexp(x)[1]
@@ -188,8 +175,6 @@ class ScalarMath:
     minimum = staticmethod(min)
     sigmoid = staticmethod(_sigmoid)
     softplus = staticmethod(_softplus)
-    sigmoid_slope = staticmethod(_sigmoid_slope)
-    tanh_slope = staticmethod(_tanh_slope)
     exponent = staticmethod(_exponent)
     ldexp = staticmethod(_ldexp)  # safe
     where = staticmethod(_where)
@@ -258,6 +243,17 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
 
     def sign(x: Any) -> Any:
         return m.where(x > 0.0, 1.0, m.where(x < 0.0, -1.0, 0.0))
+
+    def sigmoid_slope(x: Any) -> Any:
+        """σ'(x) = σ(x)·σ(−x), as e^(−|x|)/(1 + e^(−|x|))²: the textbook σ(1 − σ) is 0 from
+        x ≈ 37 on, where 1 − σ rounds to 0, and loses digits long before."""
+        z = m.exp(-abs(x))
+        return z / ((1.0 + z) * (1.0 + z))
+
+    def tanh_slope(x: Any) -> Any:
+        """tanh'(x) = sech² x = 4σ'(2x): the textbook 1 − tanh² x is 0 from |x| ≈ 19 on."""
+        z = m.exp(-2.0 * abs(x))
+        return 4.0 * z / ((1.0 + z) * (1.0 + z))
 
     def reciprocal_squared(x: Any) -> Any:
         # (1/x)², not 1/x²: x² is subnormal or 0 from |x| = 1e-154 down, where 1/x² is finite.
@@ -581,8 +577,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             "tanh",
             m.tanh,
             # sech² x, not 1 − tanh² x, which cancels as tanh x → ±1 (0 from |x| ≈ 19).
-            (of_argument(m.tanh_slope),),
-            (lambda x, a: -2.0 * a * m.tanh_slope(x),),
+            (of_argument(tanh_slope),),
+            (lambda x, a: -2.0 * a * tanh_slope(x),),
             "tanh {0}",
             ("1 − tanh² {0}",),
         ),
@@ -620,8 +616,8 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             m.sigmoid,
             # σ' = σ(x)·σ(−x) and σ'' = −σ'·tanh(x/2), not σ(1 − σ) and σ'(1 − 2σ), which
             # cancel: 1 − σ is 0 from x ≈ 37 on, 1 − 2σ loses digits near 0.
-            (of_argument(m.sigmoid_slope),),
-            (lambda x, a: -m.sigmoid_slope(x) * m.tanh(0.5 * x),),
+            (of_argument(sigmoid_slope),),
+            (lambda x, a: -sigmoid_slope(x) * m.tanh(0.5 * x),),
             "σ {0}",
             ("σ {0}·(1 − σ {0})",),
         ),
@@ -629,7 +625,7 @@ def build_table(m: Any) -> tuple[Primitive, ...]:
             "softplus",
             m.softplus,
             (lambda x, a: m.sigmoid(x),),
-            (lambda x, a: m.sigmoid_slope(x),),
+            (lambda x, a: sigmoid_slope(x),),
             "softplus {0}",
             ("σ {0}",),
         ),

@@ -42,18 +42,6 @@ def _softplus(x: Array) -> Array:
     return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
 
 
-def _sigmoid_slope(x: Array) -> Array:
-    # The scalar formula (core.primitives._sigmoid_slope): e^(−|x|)/(1 + e^(−|x|))².
-    z = np.exp(-np.abs(x))
-    return z / ((1.0 + z) * (1.0 + z))
-
-
-def _tanh_slope(x: Array) -> Array:
-    # The scalar formula (core.primitives._tanh_slope): 4e^(−2|x|)/(1 + e^(−2|x|))².
-    z = np.exp(-2.0 * np.abs(x))
-    return 4.0 * z / ((1.0 + z) * (1.0 + z))
-
-
 def _exponent(x: Array) -> Array:
     return np.frexp(x)[1]
 
@@ -88,8 +76,6 @@ class NumpyMath:
     minimum = np.minimum
     sigmoid = staticmethod(_sigmoid)
     softplus = staticmethod(_softplus)
-    sigmoid_slope = staticmethod(_sigmoid_slope)
-    tanh_slope = staticmethod(_tanh_slope)
     exponent = staticmethod(_exponent)
     ldexp = np.ldexp
     where = np.where
