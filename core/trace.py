@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .derivatives import Evaluation, ForwardPass, ReversePass
+from .derivatives import ForwardPass, ReversePass
 from .graph import Const, Graph
 from .notation import (
     BAR,
@@ -137,28 +137,14 @@ def input_adjoint_rows(graph: Graph, sweep: ReversePass) -> list[OutputRow]:
     ]
 
 
-def primal_rows(evaluation: Evaluation, number: Number | None = None) -> list[NodeRow]:
-    return node_rows(evaluation.graph, evaluation.values, number)
-
-
-def tangent_rows(
-    graph: Graph,
-    passes: Sequence[ForwardPass],
-    values: Sequence[float] = (),
-    number: Number | None = None,
-) -> list[TangentRow]:
-    """The tangent trace, with one column per forward pass; with the primal ``values`` and
-    ``number`` also each step's worked arithmetic in every pass."""
-    return list(iter_tangent_rows(graph, passes, values, number))
-
-
 def iter_tangent_rows(
     graph: Graph,
     passes: Sequence[ForwardPass],
     values: Sequence[float] = (),
     number: Number | None = None,
 ) -> Iterator[TangentRow]:
-    """The rows of ``tangent_rows`` one at a time."""
+    """The tangent trace, one column per forward pass, a row at a time; with the primal
+    ``values`` and ``number`` also each step's worked arithmetic in every pass."""
     return (
         TangentRow(
             node=i,
@@ -174,14 +160,9 @@ def iter_tangent_rows(
     )
 
 
-def adjoint_rows(graph: Graph, sweep: ReversePass, work: bool = False) -> list[AdjointRow]:
-    """The accumulation steps of one reverse pass, in the order they happen; with ``work``
-    each with its local term as the paper writes it."""
-    return list(iter_adjoint_rows(graph, sweep, work))
-
-
 def iter_adjoint_rows(graph: Graph, sweep: ReversePass, work: bool = False) -> Iterator[AdjointRow]:
-    """The rows of ``adjoint_rows`` one at a time."""
+    """The accumulation steps of one reverse pass, in the order they happen, a row at a time;
+    with ``work`` each with its local term as the paper writes it."""
     return (adjoint_row(graph, sweep, number, work) for number in range(1, len(sweep.steps) + 1))
 
 
